@@ -1,0 +1,3 @@
+from granica.cli import main
+
+main()

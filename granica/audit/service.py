@@ -1,0 +1,143 @@
+"""Writing the audit log: every read, search and change of personal data, in the act's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from granica import clock
+from granica.audit.chain import GENESIS, row_hash
+from granica.audit.models import AuditEntry, AuditHead, AuditSubjectIndex
+from granica.auth.principal import Principal
+
+
+def _iso(ts: Any) -> str:
+    return ts.isoformat(timespec="microseconds")
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    action: str,
+    *,
+    purpose: str,
+    subject_type: str,
+    subject_ids: Iterable[str] = (),
+    query: dict[str, Any] | None = None,
+    result_count: int | None = None,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one row to the chain inside the caller's transaction.
+
+    `action` is a dotted verb ("alerts.search", "alerts.read", "alerts.create"),
+    `outcome` is "ok", "denied" or "error". If the act's transaction rolls back,
+    so does its audit row; for denials the caller records in a transaction that commits.
+    """
+    # Taking the head row first serialises concurrent writers (row lock on PostgreSQL,
+    # the write lock on SQLite), so the chain never forks.
+    head = session.execute(
+        sa.update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.head_hash)
+    ).first()
+    if head is None:
+        session.execute(sa.insert(AuditHead).values(id=1, seq=1, head_hash=GENESIS))
+        seq, prev = 1, GENESIS
+    else:
+        seq, prev = int(head[0]), str(head[1])
+    ids = sorted({str(i) for i in subject_ids})
+    now = clock.now()
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "occurred_at": _iso(now),
+        "user_id": principal.user_id,
+        "username": principal.username,
+        "agency": principal.agency,
+        "action": action,
+        "purpose": purpose[:300],
+        "subject_type": subject_type,
+        "subject_ids": ids,
+        "query": query,
+        "result_count": result_count,
+        "outcome": outcome,
+        "details": details,
+    }
+    digest = row_hash(prev, fields)
+    entry = AuditEntry(
+        seq=seq,
+        occurred_at=now,
+        user_id=principal.user_id,
+        username=principal.username,
+        agency=principal.agency,
+        action=action,
+        purpose=fields["purpose"],
+        subject_type=subject_type,
+        subject_ids=ids,
+        query=query,
+        result_count=result_count,
+        outcome=outcome,
+        details=details,
+        prev_hash=prev,
+        row_hash=digest,
+    )
+    session.add(entry)
+    session.flush()
+    for sid in ids[:500]:
+        session.add(AuditSubjectIndex(seq=seq, subject_id=sid))
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(head_hash=digest))
+    return entry
+
+
+def require(
+    session: Session,
+    principal: Principal,
+    permission: str,
+    *,
+    action: str,
+    subject_type: str,
+    subject_ids: Iterable[str] = (),
+    purpose: str = "",
+    what: str = "",
+) -> None:
+    """Check a permission; on denial write an audit row that survives, then raise 403.
+
+    The denial row is committed at once (the session has only read so far, so
+    nothing else is committed with it): the caller's exception handling rolls
+    back anything after, but the record of the attempt stays.
+    """
+    if principal.can(permission):
+        return
+    deny(session, principal, permission, action=action, subject_type=subject_type,
+         subject_ids=subject_ids, purpose=purpose, what=what)
+
+
+def deny(
+    session: Session,
+    principal: Principal,
+    permission: str,
+    *,
+    action: str,
+    subject_type: str,
+    subject_ids: Iterable[str] = (),
+    purpose: str = "",
+    what: str = "",
+) -> None:
+    """Record a refused access and raise PermissionDenied (see `require`)."""
+    from granica.auth.principal import require as require_permission
+    from granica.errors import PermissionDenied
+
+    record(session, principal, action, purpose=purpose or "(none stated)",
+           subject_type=subject_type, subject_ids=subject_ids, outcome="denied",
+           details={"missing_permission": permission, "what": what} if what else
+           {"missing_permission": permission})
+    session.commit()
+    try:
+        require_permission(principal, permission, what)
+    except PermissionDenied:
+        raise
+    raise PermissionDenied(f"access to {what or action} is not allowed for '{principal.username}'")

@@ -1,0 +1,111 @@
+"""Agencies, permissions and roles, declared as data.
+
+A role is a named set of permissions; a user belongs to one agency and holds
+roles. Domain services check permissions (never roles or agencies) so that
+what a role may do is changed here, in one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    name_sr: str
+
+
+AGENCIES: dict[str, Agency] = {
+    a.code: a
+    for a in (
+        Agency("BORDER_POLICE", "Border Police", "Uprava granične policije"),
+        Agency("CRIMINAL_POLICE", "Criminal Police", "Uprava kriminalističke policije"),
+        Agency("SIRENE", "SIRENE Bureau", "Biro SIRENE"),
+        Agency("ASYLUM_OFFICE", "Asylum Office", "Kancelarija za azil"),
+        Agency("CUSTOMS", "Customs Administration", "Uprava carina"),
+        Agency("VETERINARY", "Veterinary Border Inspection", "Granična veterinarska inspekcija"),
+        Agency("PHYTOSANITARY", "Phytosanitary Border Inspection", "Granična fitosanitarna inspekcija"),
+        Agency("RISK_ANALYSIS", "Risk Analysis Unit", "Jedinica za analizu rizika"),
+        Agency("DPO", "Data Protection Officer", "Lice za zaštitu podataka o ličnosti"),
+        Agency("SYSADMIN", "System Administration", "Sistemska administracija"),
+    )
+}
+
+# Every permission a service may check, with what it allows.
+PERMISSIONS: dict[str, str] = {
+    "alerts.person.read": "see person alerts (except discreet and specific check alerts)",
+    "alerts.person.read_discreet": "see discreet, inquiry and specific check alerts on persons",
+    "alerts.object.read": "see alerts on objects",
+    "alerts.supplementary.read": "see supplementary information held by the SIRENE Bureau",
+    "alerts.enter": "enter and edit draft alerts",
+    "alerts.validate": "validate (four eyes) and extend alerts",
+    "alerts.delete": "delete alerts",
+    "alerts.import": "import the national copy of other countries' alerts",
+    "alerts.export": "export alerts",
+    "border.check": "check travellers at a border crossing point",
+    "border.refuse": "decide refusals of entry",
+    "border.supervise": "see the lane queue and the shift's checks",
+    "sirene.operate": "work SIRENE cases and forms",
+    "asylum.enrol": "enrol data subjects in the fingerprint database",
+    "asylum.verify": "verify fingerprint hits as a fingerprint expert",
+    "cooperation.read": "see shared inter-agency records",
+    "cooperation.write": "enter shared inter-agency records",
+    "analysis.read": "see statistics and risk analysis",
+    "audit.read": "read the audit log",
+    "audit.verify": "verify the audit chain",
+    "dpo.subject_access": "answer data subjects' access requests",
+    "users.manage": "create, disable users and issue tokens",
+    "system.backup": "back up and restore the database",
+}
+
+ROLES: dict[str, frozenset[str]] = {
+    "border_guard": frozenset(
+        {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse"}
+    ),
+    "border_supervisor": frozenset(
+        {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse",
+         "border.supervise"}
+    ),
+    "police_officer": frozenset(
+        {"alerts.person.read", "alerts.person.read_discreet", "alerts.object.read", "alerts.enter"}
+    ),
+    "police_validator": frozenset(
+        {"alerts.person.read", "alerts.person.read_discreet", "alerts.object.read",
+         "alerts.enter", "alerts.validate", "alerts.delete"}
+    ),
+    "sirene_operator": frozenset(
+        {"alerts.person.read", "alerts.person.read_discreet", "alerts.object.read",
+         "alerts.supplementary.read", "alerts.enter", "alerts.validate", "alerts.delete",
+         "alerts.import", "alerts.export", "sirene.operate"}
+    ),
+    "asylum_officer": frozenset({"asylum.enrol", "alerts.person.read"}),
+    "fingerprint_expert": frozenset({"asylum.enrol", "asylum.verify"}),
+    "customs_officer": frozenset({"alerts.object.read", "cooperation.read", "cooperation.write"}),
+    "inspector": frozenset({"cooperation.read", "cooperation.write"}),
+    "risk_analyst": frozenset({"analysis.read", "cooperation.read"}),
+    "dpo": frozenset({"audit.read", "audit.verify", "dpo.subject_access"}),
+    "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify"}),
+}
+
+# The roles a user of each agency may be given.
+AGENCY_ROLES: dict[str, frozenset[str]] = {
+    "BORDER_POLICE": frozenset({"border_guard", "border_supervisor"}),
+    "CRIMINAL_POLICE": frozenset({"police_officer", "police_validator"}),
+    "SIRENE": frozenset({"sirene_operator"}),
+    "ASYLUM_OFFICE": frozenset({"asylum_officer", "fingerprint_expert"}),
+    "CUSTOMS": frozenset({"customs_officer"}),
+    "VETERINARY": frozenset({"inspector"}),
+    "PHYTOSANITARY": frozenset({"inspector"}),
+    "RISK_ANALYSIS": frozenset({"risk_analyst"}),
+    "DPO": frozenset({"dpo"}),
+    "SYSADMIN": frozenset({"sysadmin"}),
+}
+
+
+def permissions_of(roles: frozenset[str] | set[str] | list[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for role in roles:
+        out |= ROLES[role]
+    return frozenset(out)

@@ -1,0 +1,75 @@
+"""Every tunable of a Granica node, read from GRANICA_* environment variables and nowhere else."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One node's configuration. `GRANICA_DATABASE_URL=postgresql+psycopg://...` selects PostgreSQL."""
+
+    model_config = SettingsConfigDict(env_prefix="GRANICA_", env_file=None, extra="ignore")
+
+    # identity of the node
+    country: str = Field("RS", description="ISO 3166 alpha-2 code of the country running this node")
+    bureau_code: str = Field("RS", description="SIRENE bureau code of this node")
+    node_role: Literal["national", "eurodac-central"] = "national"
+    node_name: str = "granica-rs"
+
+    # storage
+    data_dir: Path = Path("granica-data")
+    database_url: str | None = None
+    sql_echo: bool = False
+
+    # web and API
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_language: Literal["en", "sr-Latn", "sr-Cyrl"] = "en"
+    local_timezone: str = "Europe/Belgrade"
+    max_upload_bytes: int = 20 * 1024 * 1024
+    secure_cookies: bool = False
+
+    # authentication
+    session_minutes: int = 30
+    password_min_length: int = 12
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    token_days: int = 365
+
+    # audit
+    audit_retention_days: int = 3 * 365
+    audit_sign_interval_minutes: int = 60
+
+    # logging
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'granica.db').resolve()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Keys the database must not hold (audit signing key, session secret)."""
+        return self.data_dir / "keys"
+
+    @property
+    def audit_anchor_file(self) -> Path:
+        """Signed audit chain heads, appended outside the database."""
+        return self.data_dir / "audit-anchors.jsonl"
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
