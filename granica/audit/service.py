@@ -15,7 +15,7 @@ from granica.auth.principal import Principal
 
 
 def _iso(ts: Any) -> str:
-    return ts.isoformat(timespec="microseconds")
+    return str(ts.isoformat(timespec="microseconds"))
 
 
 def record(

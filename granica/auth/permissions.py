@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, str] = {
     "border.check": "check travellers at a border crossing point",
     "border.refuse": "decide refusals of entry",
     "border.supervise": "see the lane queue and the shift's checks",
+    "border.admin": "seed the SLTD stand-in and erase expired border records (retention)",
     "sirene.operate": "work SIRENE cases and forms",
     "asylum.enrol": "enrol data subjects in the fingerprint database",
     "asylum.verify": "verify fingerprint hits as a fingerprint expert",
@@ -68,6 +69,8 @@ ROLES: dict[str, frozenset[str]] = {
         {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse",
          "border.supervise"}
     ),
+    # a kiosk or e-gate client: checks only, no refusals (a guard decides those)
+    "border_kiosk": frozenset({"alerts.person.read", "alerts.object.read", "border.check"}),
     "police_officer": frozenset(
         {"alerts.person.read", "alerts.person.read_discreet", "alerts.object.read", "alerts.enter"}
     ),
@@ -86,12 +89,12 @@ ROLES: dict[str, frozenset[str]] = {
     "inspector": frozenset({"cooperation.read", "cooperation.write"}),
     "risk_analyst": frozenset({"analysis.read", "cooperation.read"}),
     "dpo": frozenset({"audit.read", "audit.verify", "dpo.subject_access"}),
-    "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify"}),
+    "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify", "border.admin"}),
 }
 
 # The roles a user of each agency may be given.
 AGENCY_ROLES: dict[str, frozenset[str]] = {
-    "BORDER_POLICE": frozenset({"border_guard", "border_supervisor"}),
+    "BORDER_POLICE": frozenset({"border_guard", "border_supervisor", "border_kiosk"}),
     "CRIMINAL_POLICE": frozenset({"police_officer", "police_validator"}),
     "SIRENE": frozenset({"sirene_operator"}),
     "ASYLUM_OFFICE": frozenset({"asylum_officer", "fingerprint_expert"}),

@@ -8,6 +8,7 @@ the tunables, scaled for 500 ppi.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -43,17 +44,18 @@ class FrequencyParams:
 @dataclass(frozen=True)
 class EnhancementParams:
     orientations: int = 16
-    period_step: float = 1.25
+    period_step: float = 1.5
     sigma_normal: float = 0.45  # times the ridge period
     sigma_ridge: float = 0.6  # times the ridge period
 
 
-def normalize(img: np.ndarray, sigma: float = 12.0) -> np.ndarray:
-    """Local zero-mean unit-variance normalisation: evens out dry/wet and uneven pressure."""
+def normalize(img: np.ndarray, size: int = 25) -> np.ndarray:
+    """Local zero-mean unit-variance normalisation: evens out dry/wet and uneven pressure.
+    Box filters (constant cost per pixel) stand in for Gaussians here."""
     f = img.astype(np.float32)
-    mean = ndi.gaussian_filter(f, sigma)
+    mean = ndi.uniform_filter(ndi.uniform_filter(f, size), size)
     centred = f - mean
-    var = ndi.gaussian_filter(centred * centred, sigma)
+    var = ndi.uniform_filter(ndi.uniform_filter(centred * centred, size), size)
     return (centred / np.sqrt(var + 25.0)).astype(np.float32)
 
 
@@ -63,24 +65,31 @@ def _disk(radius: int) -> np.ndarray:
 
 
 def segment_gmfs(img: np.ndarray, params: SegmentationParams = SegmentationParams()) -> np.ndarray:
-    """Foreground mask by gradient-magnitude filtering and thresholding (GMFS:
-    Cappelli, Ferrara, Maltoni, 'Fingerprint segmentation', in the spirit of
-    R. Cappelli et al., IEEE TIFS 2023 pyfing suite): ridges give strong local gradients,
-    background and smudges do not."""
+    """Foreground mask by gradient-magnitude filtering and thresholding, after GMFS in
+    Cappelli's pyfing (R. Cappelli, 'Unveiling the power of simplicity: a new baseline for
+    fingerprint segmentation', 2023): ridges give strong local gradients, background and
+    smudges do not. The morphology runs on 4 x 4 blocks for speed."""
     f = ndi.gaussian_filter(img.astype(np.float32), 1.0)
     gx = ndi.sobel(f, axis=1)
     gy = ndi.sobel(f, axis=0)
-    mag = ndi.uniform_filter(np.hypot(gx, gy), params.window)
+    h, w = img.shape
+    b = 4
+    hb, wb = h // b, w // b
+    mag = np.hypot(gx, gy)[: hb * b, : wb * b].reshape(hb, b, wb, b).mean(axis=(1, 3))
+    mag = ndi.uniform_filter(mag, max(3, params.window // b))
     thr = params.threshold * float(np.percentile(mag, 95))
     mask = mag > thr
-    mask = ndi.binary_closing(mask, structure=_disk(params.closing // 2 + 1))
-    mask = ndi.binary_opening(mask, structure=_disk(params.opening // 2 + 1))
+    mask = ndi.binary_closing(mask, structure=_disk(max(1, params.closing // (2 * b) + 1)))
+    mask = ndi.binary_opening(mask, structure=_disk(max(1, params.opening // (2 * b) + 1)))
     labels, count = ndi.label(mask)
     if count > 1:
         sizes = ndi.sum(mask, labels, index=np.arange(1, count + 1))
         mask = labels == (int(np.argmax(sizes)) + 1)
     mask = ndi.binary_fill_holes(mask)
-    return np.asarray(mask, dtype=bool)
+    full = np.zeros((h, w), dtype=bool)
+    up = np.repeat(np.repeat(mask, b, axis=0), b, axis=1)
+    full[: up.shape[0], : up.shape[1]] = up
+    return full
 
 
 def orientation_gbfoe(
@@ -93,9 +102,15 @@ def orientation_gbfoe(
     gx = ndi.sobel(f, axis=1)
     gy = ndi.sobel(f, axis=0)
     s = params.tensor_sigma
-    gxx = ndi.gaussian_filter(gx * gx, s)
-    gyy = ndi.gaussian_filter(gy * gy, s)
-    gxy = ndi.gaussian_filter(gx * gy, s)
+    # Two box filters whose combined variance matches a Gaussian of sigma s: cheaper.
+    box = max(3, int(round(math.sqrt(6 * s * s + 1))))
+
+    def smooth(a: np.ndarray) -> np.ndarray:
+        return ndi.uniform_filter(ndi.uniform_filter(a, box), box)
+
+    gxx = smooth(gx * gx)
+    gyy = smooth(gy * gy)
+    gxy = smooth(gx * gy)
     # Dominant gradient direction is normal to the ridges; ridges run at +90 degrees.
     theta = 0.5 * np.arctan2(2 * gxy, gxx - gyy) + math.pi / 2
     coherence = np.sqrt((gxx - gyy) ** 2 + 4 * gxy**2) / (gxx + gyy + 1e-6)
@@ -121,7 +136,7 @@ def frequency_xsig(
     nx, ny = np.cos(th + math.pi / 2), np.sin(th + math.pi / 2)
     tx, ty = np.cos(th), np.sin(th)
     u = np.arange(params.length) - (params.length - 1) / 2
-    v = np.arange(params.width) - (params.width - 1) / 2
+    v = (np.arange(params.width // 2) - (params.width // 2 - 1) / 2) * 2.0
     px = cx[..., None, None] + u[:, None] * nx[..., None, None] + v[None, :] * tx[..., None, None]
     py = cy[..., None, None] + u[:, None] * ny[..., None, None] + v[None, :] * ty[..., None, None]
     samples = ndi.map_coordinates(img, [py.ravel(), px.ravel()], order=1, mode="nearest")
@@ -153,18 +168,28 @@ def frequency_xsig(
     return out
 
 
-def _gabor_kernel(theta: float, period: float, p: EnhancementParams) -> np.ndarray:
+@functools.lru_cache(maxsize=96)
+def _gabor_spectrum(
+    shape: tuple[int, int], theta: float, period: float, p: EnhancementParams
+) -> np.ndarray:
+    """Fourier transform of the even Gabor filter, written directly on the frequency grid:
+    two Gaussians at +-1/period across the ridges (no spatial kernel, no extra FFT).
+    Cached: images from one scanner share their size, so the bank is built once."""
+    fy = sfft.fftfreq(shape[0]).astype(np.float32)[:, None]
+    fx = sfft.rfftfreq(shape[1]).astype(np.float32)[None, :]
     sn = p.sigma_normal * period
     sr = p.sigma_ridge * period
-    r = int(math.ceil(3 * max(sn, sr)))
-    yy, xx = np.mgrid[-r : r + 1, -r : r + 1].astype(np.float32)
-    # Coordinates along the normal (across ridges) and along the ridge.
-    a = xx * math.cos(theta + math.pi / 2) + yy * math.sin(theta + math.pi / 2)
-    b = xx * math.cos(theta) + yy * math.sin(theta)
-    env = np.exp(-0.5 * (a * a / (sn * sn) + b * b / (sr * sr)))
-    k = env * np.cos(2 * math.pi * a / period)
-    k -= env * (k.sum() / env.sum())  # zero DC: flat areas give no response
-    return (k / np.abs(k).sum()).astype(np.float32)
+    phi = theta + math.pi / 2
+    un = fx * math.cos(phi) + fy * math.sin(phi)
+    ur = -fx * math.sin(phi) + fy * math.cos(phi)
+    f0 = 1.0 / period
+    k = -2.0 * math.pi * math.pi
+    along = np.exp(k * sr * sr * ur * ur)
+    g = (np.exp(k * sn * sn * (un - f0) ** 2) + np.exp(k * sn * sn * (un + f0) ** 2)) * along
+    # Remove the DC gain so flat areas give no response.
+    g -= 2.0 * math.exp(k * sn * sn * f0 * f0) * np.exp(k * sn * sn * un * un) * along
+    g.setflags(write=False)
+    return g.astype(np.float32)
 
 
 def enhance_gabor(
@@ -177,30 +202,29 @@ def enhance_gabor(
     """Contextual Gabor filtering (Hong, Wan, Jain 1998; GBFEN in Cappelli's pyfing):
     each pixel takes the response of the filter tuned to its local orientation and
     ridge period. Filters are applied in the Fourier domain, one per (orientation,
-    period) bin that occurs in the foreground."""
+    period) bin that occurs in the foreground; only the sign of the response is used."""
     h, w = img.shape
     no = params.orientations
-    obin = np.round(orientation / math.pi * no).astype(np.int32) % no
-    pbin = np.round(period / params.period_step).astype(np.int32)
-    out = np.zeros((h, w), dtype=np.float32)
-    pad = 24
-    shape = (sfft.next_fast_len(h + 2 * pad), sfft.next_fast_len(w + 2 * pad))
+    obin = np.round(orientation / math.pi * no).astype(np.int64) % no
+    pbin = np.round(period / params.period_step).astype(np.int64)
+    pad = 16
+    shape = (sfft.next_fast_len(h + 2 * pad, real=True), sfft.next_fast_len(w + 2 * pad, real=True))
     padded = np.zeros(shape, dtype=np.float32)
     padded[pad : pad + h, pad : pad + w] = img * mask
     spectrum = sfft.rfft2(padded)
-    used = np.unique(pbin[mask]) if mask.any() else np.array([int(round(9 / params.period_step))])
-    for pb in used:
-        per = float(pb) * params.period_step
-        psel = pbin == pb
-        for ob in range(no):
-            sel = psel & (obin == ob) & mask
-            if not sel.any():
-                continue
-            k = _gabor_kernel(ob * math.pi / no, per, params)
-            kr = k.shape[0] // 2
-            kpad = np.zeros(shape, dtype=np.float32)
-            kpad[: k.shape[0], : k.shape[1]] = k
-            kpad = np.roll(kpad, (-kr, -kr), axis=(0, 1))
-            resp = sfft.irfft2(spectrum * sfft.rfft2(kpad), s=shape)
-            out[sel] = resp[pad : pad + h, pad : pad + w][sel]
-    return out
+    # Group the foreground pixels by filter once, instead of one full-image test per filter.
+    where = np.flatnonzero(mask.ravel())
+    label = (pbin.ravel()[where] * no + obin.ravel()[where])
+    order = np.argsort(label, kind="stable")
+    where, label = where[order], label[order]
+    cuts = np.flatnonzero(np.diff(label)) + 1
+    out = np.zeros(h * w, dtype=np.float32)
+    rows, cols = where // w + pad, where % w + pad
+    for part in np.split(np.arange(where.size), cuts):
+        if part.size == 0:
+            continue
+        lab = int(label[part[0]])
+        g = _gabor_spectrum(shape, (lab % no) * math.pi / no, (lab // no) * params.period_step, params)
+        resp = sfft.irfft2(spectrum * g, s=shape)
+        out[where[part]] = resp[rows[part], cols[part]]
+    return out.reshape(h, w)

@@ -1,7 +1,7 @@
 """The `granica` command line.
 
 Each module in this package that defines a Typer `app` and a `NAME` becomes the
-subcommand `granica NAME ...`; domain errors become a message on stderr and the
+subcommand `granica NAME ...` (a module with `register(app)` adds top-level commands); domain errors become a message on stderr and the
 error's exit code, in this one place.
 """
 
@@ -29,6 +29,9 @@ def _register() -> None:
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):  # a module adding top-level commands (`granica backup`)
+            register(app)
         sub = getattr(module, "app", None)
         name = getattr(module, "NAME", None)
         if sub is None or name is None:

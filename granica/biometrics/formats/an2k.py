@@ -319,6 +319,8 @@ class _Reader:
         self.data = data
         self.size = len(data)
         self.warnings: list[str] = []
+        self.cnt_offset = 0  # where 1.003 starts, for CNT errors
+        self.record_end = 0  # end of the record read last
 
     def fail(self, problem: str, offset: int, record: int | None = None,
              record_type: int | None = None, fld: str | None = None) -> NistFormatError:
@@ -330,8 +332,10 @@ class _Reader:
         if not data:
             raise self.fail("the file is empty", 0)
         if data.lstrip()[:1] == b"<":
-            raise self.fail("this is an XML-encoded transaction (ANSI/NIST-ITL 2-2008/2013)", 0,
-                            record=1) from None
+            raise NistFormatError(
+                "this is an XML-encoded transaction (ANSI/NIST-ITL 2-2008/2013)", offset=0,
+                hint="Granica reads the traditional encoding only: convert the file first "
+                "(NIST NBIS an2kconvert does both directions)")
         header = self.tagged(0, 1, 1)
         assert isinstance(header, TaggedRecord)
         self.check_ascii(header, 0)
@@ -382,9 +386,6 @@ class _Reader:
                 f"1.003 (CNT) says {pairs[0][1]} records follow but lists {len(pairs) - 1}",
                 self.cnt_offset, 1, 1, "1.003")
         return pairs[1:]
-
-    cnt_offset = 0
-    record_end = 0
 
     def binary(self, pos: int, rtype: int, index: int) -> BinaryRecord:
         hsize = BINARY_HEADER_SIZE[rtype]
@@ -479,7 +480,11 @@ class _Reader:
         record = TaggedRecord(rtype, fields)
         if rtype != 1:
             idc_field = record.get(2)
-            if idc_field is not None and not idc_field.value.isdigit():
+            if idc_field is None:
+                # found by atheris: without an IDC the record cannot be matched to its CNT entry
+                raise self.fail(f"field {rtype}.002 (IDC) is missing", pos, index, rtype,
+                                f"{rtype}.002")
+            if not idc_field.value.isdigit():
                 raise self.fail(f"IDC {idc_field.value[:20]!r} is not a number", pos, index, rtype,
                                 idc_field.tag)
         return record

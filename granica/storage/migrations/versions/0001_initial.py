@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:20:30.519192
+Create Date: 2026-11-27 18:27:55.306033
 """
 
 from __future__ import annotations
@@ -59,6 +59,196 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
 
+    op.create_table('auth_login_attempt',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('occurred_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=True),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('success', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=80), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_login_attempt'))
+    )
+    with op.batch_alter_table('auth_login_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auth_login_attempt_occurred_at'), ['occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auth_login_attempt_username'), ['username'], unique=False)
+
+    op.create_table('auth_user',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('agency', sa.String(length=40), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=False),
+    sa.Column('station', sa.String(length=80), nullable=True),
+    sa.Column('password_hash', sa.String(length=200), nullable=True),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), nullable=False),
+    sa.Column('locked_until', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('password_changed_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_user')),
+    sa.UniqueConstraint('username', name=op.f('uq_auth_user_username'))
+    )
+    with op.batch_alter_table('auth_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auth_user_agency'), ['agency'], unique=False)
+
+    op.create_table('border_check',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('checked_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('bcp_code', sa.String(length=20), nullable=False),
+    sa.Column('lane_code', sa.String(length=20), nullable=False),
+    sa.Column('direction', sa.String(length=5), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('username', sa.String(length=100), nullable=False),
+    sa.Column('via', sa.String(length=10), nullable=False),
+    sa.Column('crossing_ref', sa.String(length=80), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('input_source', sa.String(length=10), nullable=False),
+    sa.Column('document_type', sa.String(length=5), nullable=False),
+    sa.Column('document_number', sa.String(length=40), nullable=False),
+    sa.Column('issuing_state', sa.String(length=3), nullable=False),
+    sa.Column('nationality', sa.String(length=3), nullable=False),
+    sa.Column('surname', sa.String(length=200), nullable=False),
+    sa.Column('given_names', sa.String(length=200), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('sex', sa.String(length=1), nullable=False),
+    sa.Column('expiry_date', sa.Date(), nullable=True),
+    sa.Column('vehicle_plate', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=6), nullable=False),
+    sa.Column('complete', sa.Boolean(), nullable=False),
+    sa.Column('missed_sources', sa.JSON(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('hits', sa.JSON(), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('traveller_id', sa.String(length=36), nullable=True),
+    sa.Column('retain_until', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_check')),
+    sa.UniqueConstraint('crossing_ref', name=op.f('uq_border_check_crossing_ref'))
+    )
+    with op.batch_alter_table('border_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_check_bcp_code'), ['bcp_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_check_checked_at'), ['checked_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_check_decision'), ['decision'], unique=False)
+        batch_op.create_index('ix_border_check_doc', ['document_number', 'issuing_state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_check_retain_until'), ['retain_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_check_traveller_id'), ['traveller_id'], unique=False)
+
+    op.create_table('border_crossing_point',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('neighbour', sa.String(length=3), nullable=True),
+    sa.Column('authority', sa.String(length=100), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_crossing_point')),
+    sa.UniqueConstraint('code', name=op.f('uq_border_crossing_point_code'))
+    )
+    op.create_table('border_refusal',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('check_id', sa.String(length=36), nullable=True),
+    sa.Column('traveller_id', sa.String(length=36), nullable=True),
+    sa.Column('decided_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=100), nullable=False),
+    sa.Column('bcp_code', sa.String(length=20), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('remarks', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=False),
+    sa.Column('surname', sa.String(length=200), nullable=False),
+    sa.Column('given_names', sa.String(length=200), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('nationality', sa.String(length=3), nullable=False),
+    sa.Column('document_number', sa.String(length=40), nullable=False),
+    sa.Column('issuing_state', sa.String(length=3), nullable=False),
+    sa.Column('retain_until', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_refusal'))
+    )
+    with op.batch_alter_table('border_refusal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_refusal_bcp_code'), ['bcp_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_refusal_check_id'), ['check_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_refusal_decided_at'), ['decided_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_refusal_retain_until'), ['retain_until'], unique=False)
+
+    op.create_table('border_sltd_document',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('document_number', sa.String(length=40), nullable=False),
+    sa.Column('issuing_state', sa.String(length=3), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('reported_on', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_sltd_document')),
+    sa.UniqueConstraint('document_number', 'issuing_state', name=op.f('uq_border_sltd_document_document_number_issuing_state'))
+    )
+    op.create_table('border_traveller',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('surname', sa.String(length=200), nullable=False),
+    sa.Column('given_names', sa.String(length=200), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('nationality', sa.String(length=3), nullable=False),
+    sa.Column('sex', sa.String(length=1), nullable=False),
+    sa.Column('document_type', sa.String(length=5), nullable=False),
+    sa.Column('document_number', sa.String(length=40), nullable=False),
+    sa.Column('issuing_state', sa.String(length=3), nullable=False),
+    sa.Column('document_expiry', sa.Date(), nullable=True),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('overstayer', sa.Boolean(), nullable=False),
+    sa.Column('retain_until', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_traveller')),
+    sa.UniqueConstraint('document_number', 'issuing_state', name=op.f('uq_border_traveller_document_number_issuing_state'))
+    )
+    with op.batch_alter_table('border_traveller', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_traveller_retain_until'), ['retain_until'], unique=False)
+
+    op.create_table('sis_alert',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('schengen_id', sa.String(length=40), nullable=False),
+    sa.Column('issuing_country', sa.String(length=2), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('supplementary_information', sa.Text(), nullable=True),
+    sa.Column('sirene_only', sa.Boolean(), nullable=False),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('date_of_birth', sa.String(length=10), nullable=True),
+    sa.Column('sex', sa.String(length=1), nullable=True),
+    sa.Column('nationalities', sa.String(length=60), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('validated_by', sa.String(length=64), nullable=True),
+    sa.Column('validated_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('review_date', sa.Date(), nullable=False),
+    sa.Column('review_warned_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert')),
+    sa.UniqueConstraint('schengen_id', name=op.f('uq_sis_alert_schengen_id'))
+    )
+    with op.batch_alter_table('sis_alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sis_alert_issuing_country'), ['issuing_country'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sis_alert_review_date'), ['review_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sis_alert_status'), ['status'], unique=False)
+
+    op.create_table('sis_hit_report',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('schengen_id', sa.String(length=40), nullable=False),
+    sa.Column('issuing_country', sa.String(length=2), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('routed_to', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reported_by', sa.String(length=64), nullable=False),
+    sa.Column('reported_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_hit_report'))
+    )
+    with op.batch_alter_table('sis_hit_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_hit_report_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sis_hit_report_status'), ['status'], unique=False)
+
     op.create_table('audit_subject',
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('subject_id', sa.String(length=64), nullable=False),
@@ -68,6 +258,180 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_subject', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_subject_subject_id'), ['subject_id'], unique=False)
 
+    op.create_table('auth_session',
+    sa.Column('id_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['auth_user.id'], name=op.f('fk_auth_session_user_id_auth_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id_hash', name=op.f('pk_auth_session'))
+    )
+    with op.batch_alter_table('auth_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auth_session_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_auth_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('auth_token',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['auth_user.id'], name=op.f('fk_auth_token_user_id_auth_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_auth_token_token_hash'))
+    )
+    with op.batch_alter_table('auth_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_auth_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('border_entry_exit',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('traveller_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=5), nullable=False),
+    sa.Column('at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('bcp_code', sa.String(length=20), nullable=False),
+    sa.Column('authority', sa.String(length=100), nullable=False),
+    sa.Column('check_id', sa.String(length=36), nullable=True),
+    sa.Column('visa_number', sa.String(length=20), nullable=False),
+    sa.Column('family_member', sa.Boolean(), nullable=False),
+    sa.Column('authorised_until', sa.Date(), nullable=True),
+    sa.Column('days_used', sa.Integer(), nullable=False),
+    sa.Column('overstay_days', sa.Integer(), nullable=False),
+    sa.Column('recorded_by', sa.String(length=100), nullable=False),
+    sa.Column('retain_until', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['traveller_id'], ['border_traveller.id'], name=op.f('fk_border_entry_exit_traveller_id_border_traveller'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_entry_exit'))
+    )
+    with op.batch_alter_table('border_entry_exit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_entry_exit_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_entry_exit_retain_until'), ['retain_until'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_entry_exit_traveller_id'), ['traveller_id'], unique=False)
+
+    op.create_table('border_lane',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('bcp_id', sa.String(length=36), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('direction', sa.String(length=5), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['bcp_id'], ['border_crossing_point.id'], name=op.f('fk_border_lane_bcp_id_border_crossing_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_lane')),
+    sa.UniqueConstraint('bcp_id', 'code', name=op.f('uq_border_lane_bcp_id_code'))
+    )
+    with op.batch_alter_table('border_lane', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_lane_bcp_id'), ['bcp_id'], unique=False)
+
+    op.create_table('border_recheck',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('check_id', sa.String(length=36), nullable=False),
+    sa.Column('bcp_code', sa.String(length=20), nullable=False),
+    sa.Column('missed_sources', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('queued_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_attempt_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=6), nullable=False),
+    sa.Column('hits', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['check_id'], ['border_check.id'], name=op.f('fk_border_recheck_check_id_border_check'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_recheck'))
+    )
+    with op.batch_alter_table('border_recheck', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_recheck_bcp_code'), ['bcp_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_recheck_check_id'), ['check_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_border_recheck_status'), ['status'], unique=False)
+
+    op.create_table('border_shift',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('bcp_id', sa.String(length=36), nullable=False),
+    sa.Column('starts_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('supervisor', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['bcp_id'], ['border_crossing_point.id'], name=op.f('fk_border_shift_bcp_id_border_crossing_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_border_shift'))
+    )
+    with op.batch_alter_table('border_shift', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_border_shift_bcp_id'), ['bcp_id'], unique=False)
+
+    op.create_table('sis_alert_extension',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('previous_review_date', sa.Date(), nullable=False),
+    sa.Column('new_review_date', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_extension_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert_extension'))
+    )
+    with op.batch_alter_table('sis_alert_extension', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_extension_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('sis_alert_flag',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_flag_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert_flag'))
+    )
+    with op.batch_alter_table('sis_alert_flag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_flag_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('sis_alert_identifier',
+    sa.Column('value', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_identifier_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('value', 'kind', 'alert_id', name=op.f('pk_sis_alert_identifier'))
+    )
+    with op.batch_alter_table('sis_alert_identifier', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_identifier_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('sis_alert_link',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('other_alert_id', sa.String(length=36), nullable=False),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_link_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['other_alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_link_other_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert_link'))
+    )
+    with op.batch_alter_table('sis_alert_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_link_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sis_alert_link_other_alert_id'), ['other_alert_id'], unique=False)
+
+    op.create_table('sis_alert_name_key',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('birth_year', sa.SmallInteger(), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_name_key_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('key', 'birth_year', 'alert_id', name=op.f('pk_sis_alert_name_key'))
+    )
+    with op.batch_alter_table('sis_alert_name_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_name_key_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('sis_misused_identity',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('victim', sa.JSON(), nullable=False),
+    sa.Column('consent_reference', sa.String(length=200), nullable=False),
+    sa.Column('consent_given_on', sa.Date(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_misused_identity_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_misused_identity'))
+    )
+    with op.batch_alter_table('sis_misused_identity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_misused_identity_alert_id'), ['alert_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
@@ -76,10 +440,107 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('sis_misused_identity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_misused_identity_alert_id'))
+
+    op.drop_table('sis_misused_identity')
+    with op.batch_alter_table('sis_alert_name_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_name_key_alert_id'))
+
+    op.drop_table('sis_alert_name_key')
+    with op.batch_alter_table('sis_alert_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_link_other_alert_id'))
+        batch_op.drop_index(batch_op.f('ix_sis_alert_link_alert_id'))
+
+    op.drop_table('sis_alert_link')
+    with op.batch_alter_table('sis_alert_identifier', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_identifier_alert_id'))
+
+    op.drop_table('sis_alert_identifier')
+    with op.batch_alter_table('sis_alert_flag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_flag_alert_id'))
+
+    op.drop_table('sis_alert_flag')
+    with op.batch_alter_table('sis_alert_extension', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_extension_alert_id'))
+
+    op.drop_table('sis_alert_extension')
+    with op.batch_alter_table('border_shift', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_shift_bcp_id'))
+
+    op.drop_table('border_shift')
+    with op.batch_alter_table('border_recheck', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_recheck_status'))
+        batch_op.drop_index(batch_op.f('ix_border_recheck_check_id'))
+        batch_op.drop_index(batch_op.f('ix_border_recheck_bcp_code'))
+
+    op.drop_table('border_recheck')
+    with op.batch_alter_table('border_lane', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_lane_bcp_id'))
+
+    op.drop_table('border_lane')
+    with op.batch_alter_table('border_entry_exit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_entry_exit_traveller_id'))
+        batch_op.drop_index(batch_op.f('ix_border_entry_exit_retain_until'))
+        batch_op.drop_index(batch_op.f('ix_border_entry_exit_at'))
+
+    op.drop_table('border_entry_exit')
+    with op.batch_alter_table('auth_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auth_token_user_id'))
+
+    op.drop_table('auth_token')
+    with op.batch_alter_table('auth_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auth_session_user_id'))
+        batch_op.drop_index(batch_op.f('ix_auth_session_expires_at'))
+
+    op.drop_table('auth_session')
     with op.batch_alter_table('audit_subject', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_subject_subject_id'))
 
     op.drop_table('audit_subject')
+    with op.batch_alter_table('sis_hit_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_hit_report_status'))
+        batch_op.drop_index(batch_op.f('ix_sis_hit_report_alert_id'))
+
+    op.drop_table('sis_hit_report')
+    with op.batch_alter_table('sis_alert', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_status'))
+        batch_op.drop_index(batch_op.f('ix_sis_alert_review_date'))
+        batch_op.drop_index(batch_op.f('ix_sis_alert_issuing_country'))
+        batch_op.drop_index(batch_op.f('ix_sis_alert_category'))
+
+    op.drop_table('sis_alert')
+    with op.batch_alter_table('border_traveller', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_traveller_retain_until'))
+
+    op.drop_table('border_traveller')
+    op.drop_table('border_sltd_document')
+    with op.batch_alter_table('border_refusal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_refusal_retain_until'))
+        batch_op.drop_index(batch_op.f('ix_border_refusal_decided_at'))
+        batch_op.drop_index(batch_op.f('ix_border_refusal_check_id'))
+        batch_op.drop_index(batch_op.f('ix_border_refusal_bcp_code'))
+
+    op.drop_table('border_refusal')
+    op.drop_table('border_crossing_point')
+    with op.batch_alter_table('border_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_border_check_traveller_id'))
+        batch_op.drop_index(batch_op.f('ix_border_check_retain_until'))
+        batch_op.drop_index('ix_border_check_doc')
+        batch_op.drop_index(batch_op.f('ix_border_check_decision'))
+        batch_op.drop_index(batch_op.f('ix_border_check_checked_at'))
+        batch_op.drop_index(batch_op.f('ix_border_check_bcp_code'))
+
+    op.drop_table('border_check')
+    with op.batch_alter_table('auth_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auth_user_agency'))
+
+    op.drop_table('auth_user')
+    with op.batch_alter_table('auth_login_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_auth_login_attempt_username'))
+        batch_op.drop_index(batch_op.f('ix_auth_login_attempt_occurred_at'))
+
+    op.drop_table('auth_login_attempt')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))

@@ -1,0 +1,204 @@
+"""Checking the audit log: every row's hash, the sequence, the head, checkpoints and signed anchors.
+
+`verify()` recomputes the chain from its first row (or from the newest signed
+pruning checkpoint), and names the first row that was changed, removed or
+inserted out of order. Signed anchors catch a database administrator who
+recomputed the whole chain after changing a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from granica.audit.chain import GENESIS, row_hash
+from granica.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from granica.audit.signing import Anchor, check_checkpoint, read_anchors
+from granica.storage import Database
+
+
+@dataclass
+class VerifyResult:
+    ok: bool = True
+    rows_checked: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    head_seq: int = 0
+    checkpoint_seq: int | None = None
+    anchors_checked: int = 0
+    first_bad_seq: int | None = None
+    problem: str | None = None  # changed | removed | inserted | rewritten | anchor_signature | ...
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def fail(self, seq: int | None, problem: str, message: str) -> VerifyResult:
+        self.ok = False
+        self.first_bad_seq = seq
+        self.problem = problem
+        self.message = message
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fields(row: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "occurred_at": row.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "user_id": row.user_id, "username": row.username, "agency": row.agency,
+        "action": row.action, "purpose": row.purpose, "subject_type": row.subject_type,
+        "subject_ids": row.subject_ids, "query": row.query, "result_count": row.result_count,
+        "outcome": row.outcome, "details": row.details,
+    }
+
+
+def verify(db: Database, *, anchors_file: Path | None = None) -> VerifyResult:
+    """Verify the whole log in one consistent snapshot of the database."""
+    anchors = read_anchors(anchors_file)
+    with db.session() as s:
+        if db.dialect == "postgresql":
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return verify_in(s, anchors)
+
+
+def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
+    result = VerifyResult()
+    for anchor in anchors:
+        if not anchor.valid:
+            return result.fail(anchor.seq, "anchor_signature",
+                               f"anchors file line {anchor.line} (row {anchor.seq}) has a "
+                               f"signature that does not verify with key '{anchor.key_id}': "
+                               "the anchors file was edited, or its key is missing from the "
+                               "keys folder")
+
+    # The newest checkpoint is where the remaining chain starts; every checkpoint must be signed.
+    checkpoints = session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    start_seq, prev = 0, GENESIS
+    for cp in checkpoints:
+        if not check_checkpoint(cp.pruned_through_seq, cp.pruned_through_hash, cp.rows_pruned,
+                                cp.created_at, cp.signature):
+            return result.fail(cp.pruned_through_seq, "checkpoint_signature",
+                               f"pruning checkpoint {cp.id} (through row {cp.pruned_through_seq}) "
+                               "is not signed by this node's audit key: it was forged or altered")
+        if cp.pruned_through_seq >= start_seq:
+            start_seq, prev = cp.pruned_through_seq, cp.pruned_through_hash
+    if checkpoints:
+        result.checkpoint_seq = start_seq
+
+    head = session.execute(sa.select(AuditHead.seq, AuditHead.head_hash)
+                           .where(AuditHead.id == 1)).first()
+    head_seq, head_hash = (int(head[0]), str(head[1])) if head else (0, GENESIS)
+    result.head_seq = head_seq
+
+    by_seq: dict[int, list[Anchor]] = defaultdict(list)
+    for anchor in anchors:
+        by_seq[anchor.seq].append(anchor)
+    # anchors inside the pruned range can only be checked at the checkpoint itself
+    for anchor in by_seq.get(start_seq, []) if checkpoints else []:
+        result.anchors_checked += 1
+        if anchor.hash != prev:
+            return result.fail(start_seq, "rewritten",
+                               f"pruning checkpoint through row {start_seq} does not match the "
+                               f"anchor signed at {anchor.signed_at} (line {anchor.line})")
+    last_good_anchor = start_seq
+
+    expected = start_seq + 1
+    prev_time: dt.datetime | None = None
+    rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)
+                           .execution_options(yield_per=2000)).scalars()
+    for row in rows:
+        seq = row.seq
+        if result.first_seq is None:
+            result.first_seq = seq
+        if seq <= start_seq:
+            return result.fail(seq, "inserted",
+                               f"row {seq} was inserted: rows through {start_seq} were pruned "
+                               "under a signed checkpoint, so it cannot belong there")
+        if seq > head_seq:
+            return result.fail(seq, "inserted",
+                               f"row {seq} was inserted out of order: it lies beyond the chain "
+                               f"head (row {head_seq}) that every genuine write advances")
+        if seq > expected:
+            gap = f"row {expected}" if seq == expected + 1 else f"rows {expected} to {seq - 1}"
+            return result.fail(expected, "removed",
+                               f"{gap} removed: the chain jumps from row {expected - 1} to "
+                               f"row {seq}")
+        values = _fields(row)
+        computed = row_hash(prev, values)
+        if computed != row.row_hash or row.prev_hash != prev:
+            if row.prev_hash != prev and row_hash(row.prev_hash, values) == row.row_hash:
+                return result.fail(seq, "inserted",
+                                   f"row {seq} was inserted out of order: its hash is sound but "
+                                   f"chains to another predecessor than row {seq - 1}")
+            if prev_time is not None and row.occurred_at < prev_time:
+                return result.fail(seq, "inserted",
+                                   f"row {seq} was inserted out of order with a forged hash: it "
+                                   f"is dated {values['occurred_at']}, before row {seq - 1}")
+            return result.fail(seq, "changed",
+                               f"row {seq} was changed: its content ({row.action} by "
+                               f"{row.username} at {values['occurred_at']}) no longer matches "
+                               "its hash")
+        for anchor in by_seq.get(seq, []):
+            result.anchors_checked += 1
+            if anchor.hash != row.row_hash:
+                lo = last_good_anchor + 1
+                where = f"row {seq}" if lo == seq else f"rows {lo} to {seq}"
+                return result.fail(lo, "rewritten",
+                                   f"the chain was rewritten: {where} no longer match the head "
+                                   f"signed at {anchor.signed_at} (anchors file line "
+                                   f"{anchor.line}); a row in that range was changed and every "
+                                   "hash after it recomputed")
+            last_good_anchor = seq
+        prev, prev_time, expected = row.row_hash, row.occurred_at, seq + 1
+        result.rows_checked += 1
+    last = expected - 1
+    result.last_seq = last if result.rows_checked else None
+
+    if last < head_seq:
+        gap = f"row {head_seq}" if last + 1 == head_seq else f"rows {last + 1} to {head_seq}"
+        return result.fail(last + 1, "removed",
+                           f"{gap} removed from the end of the log (the chain head is at row "
+                           f"{head_seq})")
+    if head_seq and head_hash != prev:
+        return result.fail(last, "changed",
+                           f"row {last} does not match the chain head's hash: the last row was "
+                           "replaced")
+    beyond = [a for a in anchors if a.seq > last]
+    if beyond:
+        a = beyond[0]
+        return result.fail(last + 1, "removed",
+                           f"rows after {last} were removed: the anchor signed at {a.signed_at} "
+                           f"(line {a.line}) covers row {a.seq}")
+    if not anchors and head_seq:
+        result.warnings.append("no signed anchor yet: run `granica audit sign` (the hourly job "
+                               "does); until then a rewritten chain cannot be told apart")
+    elif anchors and anchors[-1].seq < last:
+        result.warnings.append(f"rows {anchors[-1].seq + 1} to {last} are newer than the last "
+                               f"signed anchor ({anchors[-1].signed_at})")
+    result.message = (f"audit chain intact: {result.rows_checked} rows"
+                      + (f" after checkpoint {start_seq}" if checkpoints else "")
+                      + f", {result.anchors_checked} signed anchors matched")
+    return result
+
+
+def verify_as(session: Session, principal: Any, *, purpose: str) -> VerifyResult:
+    """Verify on behalf of a user (API, pages): needs `audit.verify`, and is audited.
+
+    Runs in the caller's session, so that on SQLite it does not wait for its own write lock.
+    """
+    from granica.audit import service as audit
+
+    audit.require(session, principal, "audit.verify", action="audit.verify",
+                  subject_type="audit", purpose=purpose, what="verify the audit chain")
+    result = verify_in(session, read_anchors())
+    audit.record(session, principal, "audit.verify", purpose=purpose, subject_type="audit",
+                 outcome="ok", details={"chain_ok": result.ok, "first_bad_seq": result.first_bad_seq,
+                                        "problem": result.problem})
+    return result

@@ -1,0 +1,300 @@
+"""1:N search: a gallery of templates held as compact MCC arrays in shards, searched in
+parallel worker processes (or on Dask workers), with fusion over the fingers of a person.
+
+Search is two steps: every gallery finger gets the cheap LSS score from the bit-vector
+kernel (candidate generation), then the best candidates of each shard are re-scored with
+the full LSS-R comparison, which also yields the paired minutiae (scoring).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numba
+import numpy as np
+
+from granica.biometrics.compare import Probe, _min_common, compare, prepare
+from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, _angle_norm, popcount
+from granica.biometrics.template import Template
+from granica.errors import BiometricError
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked gallery entry."""
+
+    subject: str
+    finger_position: int
+    score: float
+    shard: int
+    row: int
+
+
+@dataclass
+class Shard:
+    """Templates of part of the gallery as flat arrays; row r's cylinders are
+    offsets[r]:offsets[r+1]."""
+
+    subjects: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    templates: list[bytes] = field(default_factory=list)
+    bits: np.ndarray = field(default_factory=lambda: np.zeros((0, ND * WORDS), np.uint64))
+    masks: np.ndarray = field(default_factory=lambda: np.zeros((0, WORDS), np.uint64))
+    theta: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    position_array: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+
+    def __len__(self) -> int:
+        return len(self.subjects)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.bits.nbytes + self.masks.nbytes + self.theta.nbytes
+                   + self.offsets.nbytes + sum(len(t) for t in self.templates))
+
+    @classmethod
+    def build(
+        cls, entries: Sequence[tuple[str, Template]], params: MCCParams = MCCParams()
+    ) -> Shard:
+        bits, masks, theta, offsets = [], [], [], [0]
+        shard = cls()
+        for subject, tpl in entries:
+            cyl = prepare(tpl, params).cylinders
+            bits.append(cyl.bits.reshape(len(cyl), ND * WORDS))
+            masks.append(cyl.masks)
+            theta.append(cyl.theta.astype(np.float32))
+            offsets.append(offsets[-1] + len(cyl))
+            shard.subjects.append(subject)
+            shard.positions.append(int(tpl.finger_position))
+            shard.templates.append(tpl.to_bytes())
+        if entries:
+            shard.bits = np.ascontiguousarray(np.concatenate(bits))
+            shard.masks = np.ascontiguousarray(np.concatenate(masks))
+            shard.theta = np.ascontiguousarray(np.concatenate(theta))
+        shard.offsets = np.asarray(offsets, dtype=np.int64)
+        shard.position_array = np.asarray(shard.positions, dtype=np.int16)
+        return shard
+
+    def probe_of(self, row: int, params: MCCParams = MCCParams()) -> Probe:
+        return prepare(Template.from_bytes(self.templates[row]), params)
+
+
+@numba.njit(cache=True)
+def _lss_scan(
+    p_bits: np.ndarray, p_masks: np.ndarray, p_theta: np.ndarray, p_position: int,
+    bits: np.ndarray, masks: np.ndarray, theta: np.ndarray, offsets: np.ndarray,
+    positions: np.ndarray, min_common: int, max_rotation: float, min_np: int, max_np: int,
+    mu_p: float, tau_p: float,
+) -> np.ndarray:
+    """LSS score of the probe against every row of a shard (bit-vector MCC)."""
+    n = offsets.size - 1
+    na = p_bits.shape[0]
+    scores = np.zeros(n, dtype=np.float32)
+    top = np.zeros(max_np, dtype=np.float32)
+    for r in range(n):
+        if p_position != 0 and positions[r] != 0 and positions[r] != p_position:
+            continue
+        lo, hi = offsets[r], offsets[r + 1]
+        nb = hi - lo
+        if na == 0 or nb == 0:
+            continue
+        z = 1.0 / (1.0 + math.exp(-tau_p * (min(na, nb) - mu_p)))
+        n_p = min_np + int(round(z * (max_np - min_np)))
+        for q in range(n_p):
+            top[q] = 0.0
+        for i in range(na):
+            ti = p_theta[i]
+            for j in range(lo, hi):
+                if abs(_angle_norm(ti - theta[j])) > max_rotation:
+                    continue
+                common = 0
+                for w in range(WORDS):
+                    common += popcount(p_masks[i, w] & masks[j, w])
+                if common < min_common:
+                    continue
+                pa = 0
+                pb = 0
+                px = 0
+                for w in range(WORDS):
+                    ma = p_masks[i, w]
+                    mb = masks[j, w]
+                    for k in range(ND):
+                        ca = p_bits[i, k * WORDS + w] & mb
+                        cb = bits[j, k * WORDS + w] & ma
+                        pa += popcount(ca)
+                        pb += popcount(cb)
+                        px += popcount(ca ^ cb)
+                if pa + pb == 0:
+                    continue
+                v = 1.0 - math.sqrt(px) / (math.sqrt(pa) + math.sqrt(pb))
+                # Keep the n_p largest in a small descending array (insertion).
+                if v > top[n_p - 1]:
+                    q = n_p - 1
+                    while q > 0 and top[q - 1] < v:
+                        top[q] = top[q - 1]
+                        q -= 1
+                    top[q] = v
+        acc = 0.0
+        for q in range(n_p):
+            acc += top[q]
+        scores[r] = acc / n_p
+    return scores
+
+
+def _probe_arrays(probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    c = probe.cylinders
+    return (
+        np.ascontiguousarray(c.bits.reshape(len(c), ND * WORDS)),
+        np.ascontiguousarray(c.masks),
+        np.ascontiguousarray(c.theta.astype(np.float32)),
+        int(probe.template.finger_position),
+    )
+
+
+def search_shard(
+    shard: Shard, probe: Probe, shard_index: int = 0, top: int = 10, rescore: int = 30,
+    params: MCCParams = MCCParams(), same_position: bool = True,
+) -> list[Candidate]:
+    """Rank one shard: LSS for every row, LSS-R for the best `rescore` rows."""
+    if len(shard) == 0:
+        return []
+    pb, pm, pt, pos = _probe_arrays(probe)
+    scores = _lss_scan(
+        pb, pm, pt, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
+        shard.offsets, shard.position_array, _min_common(params), params.max_rotation,
+        params.min_np, params.max_np, params.mu_p, params.tau_p,
+    )
+    k = min(max(rescore, top), len(shard))
+    # Ties broken by row so that every layout of shards gives the same ranking.
+    best = np.lexsort((np.arange(len(shard)), -scores))[:k]
+    out = []
+    for r in best:
+        if scores[r] <= 0:
+            continue
+        s = compare(probe, shard.probe_of(int(r), params), params).score
+        out.append(Candidate(shard.subjects[r], shard.positions[r], s, shard_index, int(r)))
+    return out
+
+
+def _rank(cands: Iterable[Candidate], top: int) -> list[Candidate]:
+    return sorted(cands, key=lambda c: (-c.score, c.subject, c.finger_position))[:top]
+
+
+# Worker processes get the shards once, at start-up (inherited when forking).
+_WORKER_SHARDS: list[Shard] = []
+
+
+def _worker_init(shards: list[Shard]) -> None:
+    global _WORKER_SHARDS
+    _WORKER_SHARDS = shards
+
+
+def _worker_search(index: int, template: bytes, top: int, rescore: int, same_position: bool) -> list[Candidate]:
+    probe = prepare(Template.from_bytes(template))
+    return search_shard(_WORKER_SHARDS[index], probe, index, top, rescore, MCCParams(), same_position)
+
+
+class Gallery:
+    """Templates split into shards; searched in this process or in worker processes."""
+
+    def __init__(self, shards: list[Shard], workers: int | None = None) -> None:
+        self.shards = shards
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def build(
+        cls, entries: Sequence[tuple[str, Template]], n_shards: int = 4, workers: int | None = None
+    ) -> Gallery:
+        if n_shards < 1:
+            raise BiometricError("a gallery needs at least one shard", field="n_shards")
+        parts = [list(entries[i::n_shards]) for i in range(n_shards)]
+        return cls([Shard.build(p) for p in parts], workers)
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.shards)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(s.nbytes for s in self.shards)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers or os.cpu_count() or 1, mp_context=ctx,
+                initializer=_worker_init, initargs=(self.shards,),
+            )
+        return self._pool
+
+    def search(
+        self, probe: Probe | Template, top: int = 10, rescore: int = 30, parallel: bool = True,
+        same_position: bool = True,
+    ) -> list[Candidate]:
+        """Ranked candidates for one finger, best first."""
+        p = probe if isinstance(probe, Probe) else prepare(probe)
+        if not parallel or len(self.shards) == 1 or self.workers == 1:
+            found = [c for i, s in enumerate(self.shards)
+                     for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position)]
+            return _rank(found, top)
+        blob = p.template.to_bytes()
+        futures = [self._executor().submit(_worker_search, i, blob, top, rescore, same_position)
+                   for i in range(len(self.shards))]
+        return _rank((c for f in futures for c in f.result()), top)
+
+    def search_person(
+        self, probes: Sequence[Probe | Template], top: int = 10, rescore: int = 30,
+        parallel: bool = True,
+    ) -> list[tuple[str, float, dict[int, float]]]:
+        """Ten-print search: each probe finger is searched among the gallery fingers of the
+        same position and the per-finger scores of a subject are fused by the sum rule
+        (a missing finger counts 0), normalised by the number of probe fingers."""
+        if not probes:
+            raise BiometricError("no probe fingers to search with")
+        per_subject: dict[str, dict[int, float]] = {}
+        for pr in probes:
+            p = pr if isinstance(pr, Probe) else prepare(pr)
+            for c in self.search(p, top=max(top * 5, rescore), rescore=rescore, parallel=parallel):
+                fingers = per_subject.setdefault(c.subject, {})
+                pos = int(p.template.finger_position)
+                fingers[pos] = max(fingers.get(pos, 0.0), c.score)
+        fused = [(s, float(sum(f.values()) / len(probes)), f) for s, f in per_subject.items()]
+        return sorted(fused, key=lambda t: (-t[1], t[0]))[:top]
+
+    def search_dask(
+        self, client: Any, probe: Probe | Template, top: int = 10, rescore: int = 30,
+        same_position: bool = True,
+    ) -> list[Candidate]:
+        """The same search with the shards on Dask distributed workers (`granica[cluster]`):
+        the shards are scattered once and cached on the workers."""
+        p = probe if isinstance(probe, Probe) else prepare(probe)
+        if not hasattr(self, "_dask_shards") or self._dask_client is not client:
+            self._dask_shards = client.scatter(self.shards, broadcast=False)
+            self._dask_client = client
+        blob = p.template.to_bytes()
+        futures = [client.submit(_dask_search, s, i, blob, top, rescore, same_position, pure=False)
+                   for i, s in enumerate(self._dask_shards)]
+        return _rank((c for r in client.gather(futures) for c in r), top)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Gallery:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _dask_search(shard: Shard, index: int, template: bytes, top: int, rescore: int,
+                 same_position: bool) -> list[Candidate]:
+    return search_shard(shard, prepare(Template.from_bytes(template)), index, top, rescore,
+                        MCCParams(), same_position)

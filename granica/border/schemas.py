@@ -1,0 +1,113 @@
+"""Request and result shapes of the border domain, shared by the service, the API and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class TypedDocument(BaseModel):
+    """Document data typed by the guard (or sent by a kiosk) when there is no MRZ."""
+
+    document_type: str = Field("P", max_length=5, examples=["P"])
+    document_number: str = Field("", max_length=40, examples=["L898902C3"])
+    issuing_state: str = Field("", max_length=3, examples=["UTO"])
+    nationality: str = Field("", max_length=3, examples=["UTO"])
+    surname: str = Field("", max_length=200, examples=["ERIKSSON"])
+    given_names: str = Field("", max_length=200, examples=["ANNA MARIA"])
+    birth_date: dt.date | None = Field(None, examples=["1974-08-12"])
+    sex: str = Field("", max_length=1, examples=["F"])
+    expiry_date: dt.date | None = Field(None, examples=["2032-04-15"])
+
+
+class CheckRequest(BaseModel):
+    """One person at one crossing. Give `mrz` (lines separated by newlines) or `document`."""
+
+    bcp: str = Field(..., max_length=20, description="border crossing point code",
+                     examples=["RS-BATROVCI"])
+    lane: str = Field("", max_length=20, examples=["L3"])
+    direction: Literal["entry", "exit"] = "entry"
+    mrz: str | None = Field(None, max_length=400, description="MRZ lines as read")
+    document: TypedDocument | None = None
+    free_movement_family_member: bool = Field(
+        False, description="third-country family member of an EU citizen (minimum check)")
+    vehicle_plate: str = Field("", max_length=20)
+    vehicle_country: str = Field("", max_length=3)
+    crossing_ref: str | None = Field(
+        None, max_length=80, description="the client's identifier of this crossing; "
+        "a second check of the same crossing is refused")
+    intended_exit: dt.date | None = Field(
+        None, description="last day of the intended stay (entries of third-country nationals)")
+    visa_number: str = Field("", max_length=20)
+
+
+class Reason(BaseModel):
+    code: str
+    message: str
+
+
+class HitView(BaseModel):
+    source: str
+    alert_id: str
+    category: str
+    category_label: str
+    action: str
+    warnings: list[str] = []
+    score: float | None = None
+    summary: str = ""
+    flagged: bool = False
+    hit_report_id: str = ""
+
+
+class SourceView(BaseModel):
+    name: str
+    label: str
+    status: str
+    ms: int
+    hits: int
+    error: str = ""
+
+
+class StayView(BaseModel):
+    days_used: int
+    days_remaining: int
+    allowed: bool | None = None
+    last_allowed_day: dt.date | None = None
+    overstay_days: int = 0
+    explanation: str = ""
+
+
+class CheckResult(BaseModel):
+    """The decision for the guard: go, refer (stop and refer to second line) or hit."""
+
+    check_id: str
+    decision: Literal["go", "refer", "hit"]
+    complete: bool
+    missed_sources: list[str] = []
+    warnings: list[str] = []
+    reasons: list[Reason] = []
+    hits: list[HitView] = []
+    kind: Literal["minimum", "thorough"]
+    direction: Literal["entry", "exit"]
+    bcp: str
+    lane: str = ""
+    checked_at: dt.datetime
+    document: dict[str, Any] = {}
+    stay: StayView | None = None
+    sources: list[SourceView] = []
+    duration_ms: int = 0
+    recheck_queued: bool = False
+
+
+class RefusalRequest(BaseModel):
+    check_id: str | None = None
+    bcp: str = Field(..., max_length=20)
+    reasons: list[str] = Field(..., min_length=1, examples=[["C", "E"]])
+    details: dict[str, str] = Field(
+        default_factory=dict, description="particulars by letter: E the documents missing, "
+        "H 'SIS' or 'national', I the provisions of national law", examples=[{"H": "SIS"}])
+    remarks: str = Field("", max_length=2000)
+    language: str = Field("en", max_length=10)
+    document: TypedDocument | None = None

@@ -1,0 +1,61 @@
+"""`granica afis ...`: evaluate and benchmark the fingerprint engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+NAME = "afis"
+app = typer.Typer(help="Fingerprint engine: FVC evaluation and 1:N benchmark.", no_args_is_help=True)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@app.command("eval")
+def eval_command(
+    dataset: Path = typer.Option(..., "--dataset", help="folder of FINGER_IMPRESSION.ext images"),
+    ppi: int = typer.Option(500, "--ppi", help="scan resolution (FVC2002 DB2: 569)"),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="'nbis' to also run NIST MINDTCT + BOZORTH3"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Run the FVC protocol: genuine = all same-finger pairs, impostor = all
+    different-finger pairs; EER, FMR100, FMR1000, ZeroFMR as fractions."""
+    from granica.biometrics.evaluation import evaluate
+    from granica.errors import ValidationError
+
+    if baseline not in (None, "nbis"):
+        raise ValidationError(f"--baseline {baseline!r}: the only baseline is 'nbis'", field="baseline")
+    result = evaluate(dataset, ppi=ppi, baseline=baseline, progress=_progress)
+    if as_json:
+        print(json.dumps(result))
+    else:
+        for key in ("eer", "fmr100", "fmr1000", "zero_fmr", "genuine", "impostor", "extract_ms", "compare_ms"):
+            line = f"{key:>10}: {result[key]}"
+            if "baseline" in result:
+                line += f"   (nbis: {result['baseline'][key]})"  # type: ignore[index]
+            print(line)
+
+
+@app.command("bench")
+def bench_command(
+    gallery: int = typer.Option(10000, "--gallery", help="gallery size in fingers"),
+    dataset: Optional[Path] = typer.Option(None, "--dataset", help="images to build the gallery from"),
+    ppi: int = typer.Option(500, "--ppi"),
+    probes: int = typer.Option(5, "--probes", help="number of probe searches timed"),
+    shards: int = typer.Option(0, "--shards", help="shards (default: 2 x cores)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """1:N search time and finger comparisons per second per core, on 1 core and on all
+    cores, against a gallery grown from the dataset's templates by random rotation,
+    translation and minutia drop-out."""
+    from granica.biometrics.benchmark import run_bench
+
+    result = run_bench(gallery, dataset=dataset, ppi=ppi, probes=probes, shards=shards or None,
+                       progress=_progress)
+    print(json.dumps(result) if as_json else json.dumps(result, indent=2))

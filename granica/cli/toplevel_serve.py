@@ -1,0 +1,42 @@
+"""Top-level commands `granica serve` and `granica demo` (see serve.py for what they do)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve_command(
+        host: Annotated[str | None, typer.Option(help="address to listen on (GRANICA_HOST)")] = None,
+        port: Annotated[int | None, typer.Option(help="port (GRANICA_PORT)")] = None,
+        jobs: Annotated[bool, typer.Option(help="run the scheduled jobs in the background")] = True,
+        migrate: Annotated[bool, typer.Option(help="bring the schema up to date first")] = False,
+    ) -> None:
+        """Serve the API and the pages on the configured database.
+
+        API under /api/v1 (reference at /api/docs), JSON logs on stderr, scheduled jobs
+        in a background thread.
+        """
+        from granica.cli.serve import serve
+
+        serve(host, port, jobs=jobs, migrate=migrate)
+
+    @app.command("demo")
+    def demo_command(
+        count: Annotated[int, typer.Option(help="synthetic alerts to have in the register")] = 10_000,
+        host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+        port: Annotated[int | None, typer.Option(help="port")] = None,
+        serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
+    ) -> None:
+        """Demo node: embedded database with demo users and alerts, served on port 8000.
+
+        Creates ./granica-data (an embedded SQLite database), demo users of every agency
+        (passwords printed) and synthetic alerts, then serves on http://127.0.0.1:8000.
+        Running it again reuses what is there.
+        """
+        from granica.cli.serve import demo
+
+        demo(count, host, port, start_server=serve)

@@ -1,0 +1,212 @@
+"""Scheduled jobs: a small registry that domains add their periodic work to, run once by
+`granica jobs run` and continuously by `granica serve` in a background thread.
+
+A job is a function of the Database, run at most once per interval; it opens its own
+transactions (as the system principal when it touches audited data) and returns
+something worth logging. Domains register either by calling `register()` from a
+`granica/<domain>/jobs.py` module, or by being wired below in `_wire_known_jobs()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from granica import clock
+from granica.storage import Database
+
+log = logging.getLogger("granica.jobs")
+
+# Domains that may ship a `jobs.py` registering their own jobs.
+JOB_DOMAINS: tuple[str, ...] = (
+    "audit", "auth", "sis", "border", "sirene", "asylum", "cooperation", "analysis", "dpo",
+    "exchange", "ops",
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[Database], Any]
+    every: dt.timedelta
+    description: str = ""
+
+
+@dataclass
+class JobResult:
+    name: str
+    ok: bool
+    result: Any = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job": self.name, "ok": self.ok, "result": self.result, "error": self.error,
+                "seconds": round(self.seconds, 3)}
+
+
+_registry: dict[str, Job] = {}
+_loaded = False
+_load_lock = threading.Lock()
+
+
+def register(name: str, run: Callable[[Database], Any], every: dt.timedelta,
+             description: str = "") -> Job:
+    """Add (or replace) a job; domains call this when their jobs module is imported."""
+    job = Job(name, run, every, description)
+    _registry[name] = job
+    return job
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    # a module not written yet is skipped; one that exists and fails to import is an error
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing and name.startswith(missing) and (missing == name or name[len(missing)] == "."):
+            return None
+        raise
+
+
+def _system(purpose: str) -> Any:
+    from granica.auth.principal import system_principal
+
+    return system_principal(purpose)
+
+
+def _wire_known_jobs() -> None:
+    """The periodic functions the domains expose today."""
+    if _optional_module("granica.audit.signing") is not None:
+        from granica.audit.signing import sign_head_if_due
+
+        register("audit.sign_head", sign_head_if_due, dt.timedelta(minutes=5),
+                 "sign the audit chain head into the anchor file (when the signing interval passed)")
+    if _optional_module("granica.audit.prune") is not None:
+        from granica.audit.prune import prune
+
+        def prune_audit(db: Database) -> Any:
+            return prune(db).to_dict()
+
+        register("audit.prune", prune_audit, dt.timedelta(days=1),
+                 "prune audit rows past the retention period, keeping a signed checkpoint")
+    auth = _optional_module("granica.auth.service")
+    if auth is not None and hasattr(auth, "purge_expired_sessions"):
+        def purge_sessions(db: Database) -> Any:
+            with db.session() as s:
+                return auth.purge_expired_sessions(s)
+
+        register("auth.purge_sessions", purge_sessions, dt.timedelta(minutes=15),
+                 "forget expired browser sessions")
+    sis = _optional_module("granica.sis.service")
+    if sis is not None:
+        def review_warnings(db: Database) -> Any:
+            with db.session() as s:
+                warned = sis.review_warnings(s, _system("alert review warnings"),
+                                             purpose="review date warning")
+            for w in warned:
+                log.warning("alert review due", extra={"fields": {
+                    "alert_id": w["alert_id"], "schengen_id": w["schengen_id"],
+                    "review_date": w["review_date"]}})
+            return len(warned)
+
+        def delete_expired(db: Database) -> Any:
+            with db.session() as s:
+                return sis.delete_expired(s, _system("alert expiry"))
+
+        register("sis.review_warnings", review_warnings, dt.timedelta(hours=1),
+                 "warn about alerts whose review date is within 4 months")
+        register("sis.delete_expired", delete_expired, dt.timedelta(hours=1),
+                 "delete alerts past their review date (the audit trail stays)")
+
+
+def load_jobs() -> dict[str, Job]:
+    """Every registered job (the domains' jobs modules are imported on first call)."""
+    global _loaded
+    with _load_lock:
+        if not _loaded:
+            _wire_known_jobs()
+            for domain in JOB_DOMAINS:
+                _optional_module(f"granica.{domain}.jobs")
+            _loaded = True
+    return dict(_registry)
+
+
+def run_job(job: Job, db: Database) -> JobResult:
+    """Run one job; a failure is logged and reported, never raised (the others still run)."""
+    from granica.api import metrics
+
+    started = time.perf_counter()
+    try:
+        result = job.run(db)
+    except Exception as exc:  # noqa: BLE001 - one broken job must not stop the scheduler
+        log.exception("job failed", extra={"fields": {"job": job.name}})
+        metrics.JOB_RUNS.labels(job.name, "error").inc()
+        return JobResult(job.name, False, error=f"{type(exc).__name__}: {exc}",
+                         seconds=time.perf_counter() - started)
+    metrics.JOB_RUNS.labels(job.name, "ok").inc()
+    out = JobResult(job.name, True, result=result, seconds=time.perf_counter() - started)
+    log.info("job done", extra={"fields": out.to_dict()})
+    return out
+
+
+def run_all(db: Database, names: list[str] | None = None) -> list[JobResult]:
+    """Run every job (or the named ones) once, now. Unknown names are refused."""
+    from granica.errors import ValidationError
+
+    jobs = load_jobs()
+    if names:
+        unknown = [n for n in names if n not in jobs]
+        if unknown:
+            raise ValidationError(f"unknown job(s) {', '.join(unknown)}; known jobs: "
+                                  f"{', '.join(sorted(jobs))}", field="job")
+        chosen = [jobs[n] for n in names]
+    else:
+        chosen = [jobs[n] for n in sorted(jobs)]
+    return [run_job(job, db) for job in chosen]
+
+
+@dataclass
+class Scheduler:
+    """Runs each job when its interval has passed since its last run (all of them at start)."""
+
+    db: Database
+    tick_seconds: float = 30.0
+    last_run: dict[str, dt.datetime] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def due(self) -> list[Job]:
+        now = clock.now()
+        return [job for name, job in sorted(load_jobs().items())
+                if name not in self.last_run or now - self.last_run[name] >= job.every]
+
+    def run_due(self) -> list[JobResult]:
+        results = []
+        for job in self.due():
+            if self._stop.is_set():
+                break
+            results.append(run_job(job, self.db))
+            self.last_run[job.name] = clock.now()
+        return results
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.run_due()
+            self._stop.wait(self.tick_seconds)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="granica-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,54 @@
+"""Tunables of the name matcher, read here and nowhere else.
+
+The values were set on the tuning half of ../shared/data/names/pairs.jsonl
+(see granica.names.evaluate.split_of) and checked on the held-out half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MatchParams:
+    """How much each kind of evidence counts (a small parameters object)."""
+
+    # Score of a name-part pair by how it matched.
+    exact: float = 1.0
+    transliteration: float = 1.0
+    romanisation: float = 0.93
+    phonetic: float = 0.86
+    skeleton: float = 0.95
+    skeleton_near: float = 0.8
+    initial: float = 0.72
+    truncated: float = 0.88
+    # Spelling distance: pairs below this normalised similarity do not match.
+    fuzzy_floor: float = 0.70
+    # Spelling distance: score = 1 - (1 - similarity) * slope.
+    fuzzy_slope: float = 1.5
+    # A part-pair counts as matched at or above this score.
+    part_match: float = 0.55
+    # Weights of name parts.
+    weight_common: float = 0.55
+    weight_weak: float = 0.35
+    weight_particle: float = 0.1
+    weight_initial: float = 0.45
+    weight_number: float = 0.3
+    # Costs of what is left unmatched, relative to a part's weight.
+    substitution: float = 1.6  # a different name in place of one (Hans vs Franz)
+    indel: float = 0.3  # a name missing on one side (a dropped middle name)
+    leading: float = 1.6  # the first given name missing (Qusay Saddam vs Saddam)
+    # Matched pairs out of order: multiplier of their score.
+    out_of_order: float = 0.75
+    # A name whose matched parts are all initials ("N. N."): multiplier.
+    initials_only: float = 0.6
+
+
+PARAMS = MatchParams()
+
+# Decision threshold of compare(); chosen on the tuning half at about 5% FMR.
+DEFAULT_THRESHOLD = 0.70
+
+# Longest name Granica reads: parts beyond this are ignored (and reported).
+MAX_PARTS = 24
+MAX_PART_CHARS = 64

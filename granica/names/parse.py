@@ -1,0 +1,260 @@
+"""Structure of a person name: MRZ and "SURNAME, Given" forms, honorifics,
+particles, compounds (Abdul-, -ullah, -uddin), initials and patronymics.
+
+Owns the word lists; every list is data a linguist can read and extend.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from granica.names.script import clean
+from granica.names.translit import ascii_variants, latin_readings
+
+# Roles of a name part.
+GIVEN = "given"
+FAMILY = "family"
+UNKNOWN = "unknown"
+PARTICLE = "particle"
+INITIAL = "initial"
+PATRONYMIC = "patronymic"
+NUMBER = "number"
+
+# Titles, ranks and honorifics: ignored (reported in the reasons). Compared on
+# the ASCII spelling, so Cyrillic and Greek titles are caught by their reading.
+HONORIFICS = frozenset(
+    """
+    mr mrs ms miss mx dr doctor prof professor sir dame lord lady rev reverend
+    monsieur mme madame mlle mademoiselle herr frau signor senor senora dona
+    predsjednik predsednik presidente excellency fr father sr sister hon judge president prezident presedintele praesident
+    general gen col colonel maj major capt captain lt lieutenant sgt brig brigadier
+    admiral adm cmdr commander marshal
+    sheikh shaikh shaykh sheik shaik cheikh mullah mulla mollah mullo molla
+    maulavi mawlawi maulvi mawlavi molvi moulavi maulana mawlana qari hafiz hafez
+    haji hajji hadji alhaj alhajj hajj imam mufti ustadh ustaz ustad amir-ul-momineen
+    emir sayyed sayed syed sayyid seyed sheikhul engineer eng engr
+    jr junior snr senior ii iii iv
+    """.split()
+)
+
+# Nasab particles: "X bin Y" is X son of Y, so the order of the names around them
+# is meaningful (father and son are not the same person).
+NASAB = frozenset("bin ibn ben bint binti ould walad wuld bn".split())
+
+# Arabic articles and their assimilated forms, often attached to the next word:
+# dropped (a name with and without "al-" is the same name).
+ARTICLES = frozenset("al el ul ud ad ar as ash at az an ed er es ez un ur us".split())
+
+# Particles of Western surnames: kept, with little weight.
+PARTICLES = frozenset(
+    "van von vom de der den da di do dos das du del della dela la le lo y zu ter ten af av st".split()
+)
+
+# OCR and keyboard look-alikes for digits inside a word ("I9or Sech1n").
+_DIGIT_LOOKALIKE = str.maketrans("0123456789", "oizeasgtbg")
+
+_WORD_SPLIT = re.compile(r"[^\w'’ʼʻ`´]+|_")
+_APOSTROPHES = re.compile(r"['’ʼʻ`´]")
+_MRZ_NAME = re.compile(r"^[A-Z<]+$")
+_MRZ_HEADER_LENGTHS = (44, 36, 30)
+
+# Compound Arabic names written as one word.
+# abd + vowel + (L, or the first letter of a sun-letter doubling) + rest:
+# Abdulaziz, Abdurrahman, Abdurahman, Abdelkader, Abdussalam, Abdallah.
+_ABD_PREFIX = re.compile(r"^abd(?:[aeiou](?:l|([b-df-hj-km-np-tv-z])(?=\1))?)?([a-z]{2,})$")
+_ALLAH_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:(?:u|a|o)llah|ulla)$")
+_DIN_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:ou|u|e|a|o|i)(?:d|l)d(?:i|ee|y)ne?$")
+_ALLAH_WORDS = frozenset("allah alla ullah ulla ollah lah llah la allahu".split())
+_DIN_WORDS = frozenset("din deen dine eddine eddin uddin uddeen addin aldin".split())
+_ABD_WORDS = frozenset("abd abdul abdel abdal abdol abdu abdoul abdur abdus abdel".split())
+_MUHAMMAD_ABBREVIATIONS = frozenset("mohd muhd mhd md".split())
+_AR_ABD = "عبد"
+_AR_ALLAH = "الله"
+_AR_DIN = "الدين"
+
+_PATRONYMIC_SUFFIXES = ("vich", "vych", "vna", "ichna", "ovici", "evici", "ogly", "oglu")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One name part as parsed: its text, its role and whether it may be truncated."""
+
+    text: str
+    role: str
+    truncatable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    """A name split into parts, given names first where the form tells the order."""
+
+    original: str
+    parts: tuple[Part, ...]
+    form: str  # "mrz", "comma" or "free"
+    nasab: bool
+    ignored: tuple[str, ...]
+
+
+def _ascii(word: str) -> str:
+    return ascii_variants(latin_readings(word)[0])[-1]
+
+
+def _split_words(text: str) -> list[str]:
+    out: list[str] = []
+    for raw in _WORD_SPLIT.split(text):
+        word = _APOSTROPHES.sub("", raw)
+        if word:
+            out.append(word)
+    return out
+
+
+def _mrz_parts(text: str) -> tuple[list[str], list[str], bool]:
+    """Surname and given-name components of an MRZ name field."""
+    field = text
+    if len(field) in _MRZ_HEADER_LENGTHS and field[:1] in "PIACV" and "<<" in field[5:]:
+        field = field[5:]  # a whole first line: document code and issuing state
+    truncatable = not field.endswith("<")
+    field = field.strip("<")
+    surname, _, given = field.partition("<<")
+    return (
+        [w for w in surname.split("<") if w],
+        [w for w in given.split("<") if w],
+        truncatable,
+    )
+
+
+def _is_mrz(text: str) -> bool:
+    return "<" in text and _MRZ_NAME.match(text) is not None
+
+
+def split_compound(word: str) -> list[str]:
+    """Split Abdul-X, X-ullah and X-uddin written as one word into their parts
+    (Abdulrahman -> Abd Rahman, Hidayatullah -> Hidayat Allah); other words
+    come back whole."""
+    if _AR_ABD in word or word.endswith(_AR_ALLAH) or word.endswith(_AR_DIN):
+        return _split_arabic(word)
+    low = _ascii(word)
+    if not low.isalpha():
+        return [word]
+    m = _ABD_PREFIX.match(low)
+    if m and low not in _ABD_WORDS:
+        rest = m.group(2)
+        tail = split_compound(rest) if len(rest) > 5 else [rest]
+        return ["abd", *tail]
+    m = _DIN_SUFFIX.match(low)
+    if m:
+        return [m.group(1), "din"]
+    m = _ALLAH_SUFFIX.match(low)
+    if m and low not in _ALLAH_WORDS:
+        return [m.group(1), "allah"]
+    return [word]
+
+
+def _split_arabic(word: str) -> list[str]:
+    if word.startswith(_AR_ABD) and len(word) > len(_AR_ABD) + 1:
+        rest = word[len(_AR_ABD) :]
+        if rest.startswith("ال") and len(rest) > 3 and rest != _AR_ALLAH:
+            rest = rest[2:]
+        return [_AR_ABD, *_split_arabic(rest)]
+    for suffix in (_AR_ALLAH, _AR_DIN):
+        if word.endswith(suffix) and len(word) > len(suffix) + 1:
+            return [word[: -len(suffix)], suffix]
+    return [word]
+
+
+def canonical_word(word: str) -> str | None:
+    """The fixed spelling of a compound element, or None."""
+    low = _ascii(word)
+    if low in _ALLAH_WORDS or word in (_AR_ALLAH, "لله", "له"):
+        return "allah"
+    if low in _DIN_WORDS or word in (_AR_DIN, "دين"):
+        return "din"
+    if low in _ABD_WORDS or word == _AR_ABD:
+        return "abd"
+    if low in _MUHAMMAD_ABBREVIATIONS:
+        return "muhammad"
+    return None
+
+
+def is_patronymic(word: str) -> bool:
+    """Russian, Ukrainian, Belarusian and Turkic patronymics (-ovich, -ovna, -ogly).
+
+    Serbian surnames in -vić are not: only the readings of the word are tested,
+    never the "ch" spelling of Ć.
+    """
+    if len(word) < 6:
+        return False
+    for reading in latin_readings(word):
+        stripped = ascii_variants(reading)[-1]
+        if stripped.endswith(_PATRONYMIC_SUFFIXES):
+            return True
+    return False
+
+
+def parse(name: str) -> ParsedName:
+    """Split a name into parts; raises nothing (empty input gives no parts)."""
+    text = clean(name).strip()
+    form = "free"
+    ignored: list[str] = []
+    parts: list[Part] = []
+    nasab = False
+
+    if _is_mrz(text):
+        form = "mrz"
+        surname, given, truncatable = _mrz_parts(text)
+        words = [(w, GIVEN) for w in given] + [(w, FAMILY) for w in surname]
+        last_index = len(given) - 1 if given else len(words) - 1
+        for i, (w, role) in enumerate(words):
+            # Only the end of the field can be cut off: the last given name.
+            parts.extend(_expand(w, role, truncatable and i == last_index, ignored))
+        return ParsedName(name, tuple(parts), form, False, tuple(ignored))
+
+    words_roles: list[tuple[str, str]]
+    if text.count(",") == 1:
+        left, right = (s.strip() for s in text.split(","))
+        left_words, right_words = _split_words(left), _split_words(right)
+        right_meaningful = [w for w in right_words if _ascii(w) not in HONORIFICS]
+        if left_words and right_meaningful:
+            form = "comma"
+            words_roles = [(w, GIVEN) for w in right_words] + [(w, FAMILY) for w in left_words]
+        else:
+            words_roles = [(w, UNKNOWN) for w in left_words + right_words]
+    else:
+        words_roles = [(w, UNKNOWN) for w in _split_words(text)]
+
+    for word, role in words_roles:
+        if _ascii(word) in NASAB or word in ("بن", "بنت"):
+            nasab = True
+        parts.extend(_expand(word, role, False, ignored))
+    return ParsedName(name, tuple(parts), form, nasab, tuple(ignored))
+
+
+def _expand(word: str, role: str, truncatable: bool, ignored: list[str]) -> list[Part]:
+    """Classify one word (dropping titles and articles) and split compounds."""
+    word = unicodedata.normalize("NFC", word)
+    if any(ch.isdigit() for ch in word):
+        if word.isdigit():
+            return [Part(word, NUMBER)]
+        word = word.translate(_DIGIT_LOOKALIKE)
+    low = _ascii(word)
+    if low in HONORIFICS:
+        ignored.append(word)
+        return []
+    if low in ARTICLES or word == "ال":
+        ignored.append(word)
+        return []
+    if low in NASAB or word in ("بن", "بنت"):
+        ignored.append(word)
+        return []
+    if low in PARTICLES:
+        return [Part(word, PARTICLE)]
+    if len(low) == 1:
+        return [Part(word, INITIAL)]
+    if is_patronymic(word):
+        return [Part(word, PATRONYMIC, truncatable)]
+    pieces = split_compound(word)
+    if len(pieces) == 1:
+        return [Part(word, role, truncatable)]
+    return [Part(p, role, truncatable and i == len(pieces) - 1) for i, p in enumerate(pieces)]

@@ -1,0 +1,329 @@
+"""Searching the alert register: persons by name and date of birth, documents, vehicles,
+firearms and any object identifier.
+
+Person search is two steps: candidate generation from the persisted blocking keys
+(`sis_alert_name_key`, `key IN (...)` within a birth-year range, one index range per key on
+both databases), then scoring of the few candidates with the name matcher plus date of birth,
+nationality and sex. Every result has the same shape (`RESULT_FIELDS`) and every search is
+audited with its purpose and result count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from granica.audit import service as audit
+from granica.auth.principal import Principal
+from granica.errors import EmptyNameError, ValidationError
+from granica.sis import name_matching
+from granica.sis.categories import CATEGORIES, get_category
+from granica.sis.models import Alert, AlertFlag, AlertIdentifier, AlertNameKey
+from granica.sis.service import (
+    _flags_of,
+    _misused_counts,
+    alert_warnings,
+    can_see,
+    effective_action,
+)
+from granica.sis.validation import normalise_identifier, parse_partial_date, person_names
+
+RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "reasons",
+                 "action_to_be_taken", "warnings", "summary")
+DobMode = Literal["exact", "year", "approximate"]
+MAX_CANDIDATES = 400
+NAME_THRESHOLD = 0.72
+SUBJECT = "alert"
+
+# identifier kinds a caller may ask for by name
+VEHICLE_KINDS = ("vin", "plate")
+DOCUMENT_KINDS = ("document",)
+FIREARM_KINDS = ("serial",)
+
+
+def _result(alert: Alert, score: float, reasons: list[str], flags: list[AlertFlag],
+            misused: int) -> dict[str, Any]:
+    category = get_category(alert.category)
+    return {
+        "alert_id": alert.id,
+        "schengen_id": alert.schengen_id,
+        "issuing_country": alert.issuing_country,
+        "category": alert.category,
+        "score": round(max(0.0, min(1.0, score)), 3),
+        "reasons": reasons,
+        "action_to_be_taken": effective_action(category, alert, flags),
+        "warnings": alert_warnings(category, alert, flags, misused),
+        "summary": alert.summary,
+    }
+
+
+def _readable(principal: Principal, kind: str | None) -> list[str]:
+    return [c.code for c in CATEGORIES.values()
+            if principal.can(c.read_permission) and (kind is None or c.kind == kind)]
+
+
+# --- date of birth ---------------------------------------------------------------------------
+
+def _dob_window(dob: str, mode: DobMode) -> tuple[int, int]:
+    year = int(dob[:4])
+    spread = {"exact": 1, "year": 1, "approximate": 3}[mode]
+    return year - spread, year + spread
+
+
+def dob_score(query: str, mode: DobMode, stored: str | None) -> tuple[float, str]:
+    """How well a stored (possibly partial) date of birth fits the query, with the reason."""
+    if not stored:
+        return 0.5, "date of birth not recorded in the alert"
+    qy, sy = int(query[:4]), int(stored[:4])
+    q_md, s_md = query[5:], stored[5:]
+    if mode == "year" or len(query) == 4:
+        if qy == sy:
+            return 1.0, f"year of birth {sy} matches"
+        return max(0.0, 0.6 - 0.2 * abs(qy - sy)), f"year of birth {sy} is {abs(qy - sy)} off"
+    if query == stored:
+        return 1.0, f"date of birth {stored} exact"
+    if len(stored) < 10 or len(query) < 10:  # partial on one side: compare what both have
+        n = min(len(stored), len(query))
+        if query[:n] == stored[:n]:
+            return 0.9, f"date of birth {stored} (partial) fits"
+    if qy == sy and q_md and s_md and q_md == "-".join(reversed(s_md.split("-"))):
+        return 0.85, f"date of birth {stored}: day and month swapped"
+    if q_md and q_md == s_md and abs(qy - sy) <= 1:
+        return 0.75, f"date of birth {stored}: same day, year {sy} instead of {qy}"
+    if qy == sy:
+        # one digit off in day or month is a common keying error
+        return 0.7 if mode == "exact" else 0.8, f"date of birth {stored}: same year"
+    if mode == "approximate":
+        gap = abs((dt.date.fromisoformat(_full(query)) - dt.date.fromisoformat(_full(stored))).days)
+        return max(0.3, 0.8 - gap / 1500), f"date of birth {stored}: within {gap} days"
+    return 0.3, f"date of birth {stored} differs"
+
+
+def _full(partial: str) -> str:
+    parts = partial.split("-") + ["01", "01"]
+    return "-".join(parts[:3])
+
+
+# --- persons ---------------------------------------------------------------------------------
+
+def search_person(
+    session: Session,
+    principal: Principal,
+    *,
+    name: str,
+    purpose: str,
+    date_of_birth: str | None = None,
+    dob_mode: DobMode = "exact",
+    nationality: str | None = None,
+    sex: str | None = None,
+    categories: Iterable[str] | None = None,
+    limit: int = 20,
+    min_score: float = 0.6,
+) -> list[dict[str, Any]]:
+    """Persons by name in any script, order or spelling, ranked with the reasons they matched."""
+    query = {"name": name, "date_of_birth": date_of_birth, "dob_mode": dob_mode,
+             "nationality": nationality, "sex": sex}
+    visible = _readable(principal, "person")
+    if not visible:
+        audit.deny(session, principal, "alerts.person.read", action="alerts.search.person",
+                   subject_type=SUBJECT, purpose=purpose, what="search person alerts")
+    if categories:
+        wanted = {get_category(c).code for c in categories}
+        hidden = wanted - set(visible)
+        if hidden:
+            cat = get_category(sorted(hidden)[0])
+            audit.deny(session, principal, cat.read_permission, action="alerts.search.person",
+                       subject_type=SUBJECT, purpose=purpose, what=f"search {cat.code} alerts")
+        visible = [c for c in visible if c in wanted]
+    if dob_mode not in ("exact", "year", "approximate"):
+        raise ValidationError(f"field 'dob_mode': '{dob_mode}' is not exact, year or approximate",
+                              field="dob_mode")
+    if date_of_birth:
+        date_of_birth = parse_partial_date(date_of_birth.strip(), "date_of_birth")
+    if nationality:
+        nationality = nationality.strip().upper()
+        if len(nationality) != 2 or not nationality.isalpha():
+            raise ValidationError(f"field 'nationality': '{nationality}' is not a two-letter code",
+                                  field="nationality")
+    if sex:
+        sex = sex.strip().upper()[:1]
+    if not name or len(name) > 200:
+        raise ValidationError("field 'name': give a name of 1-200 characters", field="name")
+    probe = name_matching.prepare(name)  # EmptyNameError for a name with no letters
+    keys = name_matching.blocking_keys(name)
+    if not keys:
+        raise EmptyNameError(f"the name '{name}' gives nothing to search on", field="name")
+
+    # 1. candidates: alerts sharing the most keys, within the birth-year range
+    cond = [AlertNameKey.key.in_(sorted(keys))]
+    if date_of_birth:
+        lo, hi = _dob_window(date_of_birth, dob_mode)
+        cond.append(sa.or_(AlertNameKey.birth_year == 0, AlertNameKey.birth_year.between(lo, hi)))
+    hits = sa.func.count().label("hits")
+    cand = session.execute(
+        sa.select(AlertNameKey.alert_id, hits).where(*cond).group_by(AlertNameKey.alert_id)
+        .order_by(hits.desc()).limit(MAX_CANDIDATES)
+    ).all()
+    ids = [c[0] for c in cand]
+    alerts: list[Alert] = []
+    if ids:
+        alerts = [a for a in session.scalars(sa.select(Alert).where(
+            Alert.id.in_(ids), Alert.status == "active", Alert.category.in_(visible)))
+            if can_see(principal, a)]
+
+    # 2. scoring
+    scored: list[tuple[float, list[str], Alert]] = []
+    for alert in alerts:
+        best, best_reasons = 0.0, []
+        for candidate in person_names(alert.data):
+            try:
+                result = name_matching.compare(probe, name_matching.prepare(candidate))
+            except EmptyNameError:
+                continue
+            if result.score > best:
+                best, best_reasons = result.score, result.reasons
+        if best < NAME_THRESHOLD:
+            continue
+        reasons = list(best_reasons) or [f"name {best:.2f}"]
+        score = best
+        if date_of_birth:
+            d, why = dob_score(date_of_birth, dob_mode, alert.date_of_birth)
+            score = 0.65 * best + 0.35 * d
+            reasons.append(why)
+        if nationality:
+            have = (alert.nationalities or "").split(",") if alert.nationalities else []
+            if nationality in have:
+                score += 0.05
+                reasons.append(f"nationality {nationality} matches")
+            elif have:
+                score -= 0.1
+                reasons.append(f"nationality {'/'.join(have)}, not {nationality}")
+        if sex and alert.sex and sex in "MF" and alert.sex in "MF":
+            if sex == alert.sex:
+                reasons.append(f"sex {sex} matches")
+            else:
+                score -= 0.15
+                reasons.append(f"sex {alert.sex}, not {sex}")
+        if score >= min_score:
+            scored.append((min(1.0, score), reasons, alert))
+    scored.sort(key=lambda t: (-t[0], t[2].schengen_id))
+    top = scored[:limit]
+    top_ids = [a.id for _, _, a in top]
+    flags, misused = _flags_of(session, top_ids), _misused_counts(session, top_ids)
+    results = [_result(a, s, r, flags.get(a.id, []), misused.get(a.id, 0)) for s, r, a in top]
+    audit.record(session, principal, "alerts.search.person", purpose=purpose, subject_type=SUBJECT,
+                 subject_ids=top_ids, query=query, result_count=len(results))
+    return results
+
+
+# --- objects ---------------------------------------------------------------------------------
+
+_KIND_LABEL = {"vin": "VIN", "plate": "registration plate", "document": "document number",
+               "serial": "serial number", "banknote": "banknote serial", "container": "container number",
+               "hull": "hull number", "registration": "registration", "imei": "IMEI",
+               "payment": "card or account number"}
+
+
+def find_object(
+    session: Session,
+    principal: Principal,
+    identifier: str,
+    *,
+    purpose: str,
+    kinds: Iterable[str] | None = None,
+    country: str | None = None,
+    make: str | None = None,
+    calibre: str | None = None,
+    document_type: str | None = None,
+    action: str = "alerts.search.object",
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Alerts carrying an identifier (any kind unless `kinds` narrows it), exact after
+    normalisation; a country, make, calibre or document type that differs lowers the score."""
+    query = {"identifier": identifier, "kinds": list(kinds) if kinds else None, "country": country,
+             "make": make, "calibre": calibre, "document_type": document_type}
+    visible = _readable(principal, None)
+    if not visible:
+        audit.deny(session, principal, "alerts.object.read", action=action, subject_type=SUBJECT,
+                   purpose=purpose, what="search alerts")
+    if not identifier or len(identifier) > 64:
+        raise ValidationError("field 'identifier': give an identifier of 1-64 characters",
+                              field="identifier")
+    value = normalise_identifier(identifier)
+    if not value:
+        raise ValidationError(f"field 'identifier': '{identifier}' has no letters or digits",
+                              field="identifier")
+    q = (sa.select(Alert, AlertIdentifier.kind).join(AlertIdentifier, AlertIdentifier.alert_id == Alert.id)
+         .where(AlertIdentifier.value == value, Alert.status == "active", Alert.category.in_(visible)))
+    kinds = list(kinds) if kinds else None
+    if kinds:
+        q = q.where(AlertIdentifier.kind.in_(kinds))
+    rows = [(a, k) for a, k in session.execute(q.limit(limit * 2)).all() if can_see(principal, a)]
+    out: list[tuple[float, list[str], Alert]] = []
+    for alert, kind in rows:
+        data = alert.data
+        reasons = [f"{_KIND_LABEL.get(kind, kind)} {identifier} exact"]
+        score = 1.0
+        if CATEGORIES[alert.category].kind == "person":
+            reasons = [f"identity document {identifier} of the person in the alert"]
+        checks = (
+            ("country", country, data.get("document_country") or data.get("plate_country")
+             or next((d.get("country") for d in data.get("identity_documents", [])
+                      if normalise_identifier(d["number"]) == value), None)),
+            ("make", make, data.get("make")),
+            ("calibre", calibre, data.get("calibre")),
+            ("document type", document_type, data.get("document_type")),
+        )
+        for label, asked, stored in checks:
+            if not asked or not stored:
+                continue
+            if normalise_identifier(str(asked)) == normalise_identifier(str(stored)):
+                reasons.append(f"{label} {stored} matches")
+            else:
+                score -= 0.25
+                reasons.append(f"{label} {stored}, not {asked}")
+        out.append((score, reasons, alert))
+    out.sort(key=lambda t: (-t[0], t[2].schengen_id))
+    top = out[:limit]
+    ids = [a.id for _, _, a in top]
+    flags, misused = _flags_of(session, ids), _misused_counts(session, ids)
+    results = [_result(a, s, r, flags.get(a.id, []), misused.get(a.id, 0)) for s, r, a in top]
+    audit.record(session, principal, action, purpose=purpose, subject_type=SUBJECT, subject_ids=ids,
+                 query=query, result_count=len(results))
+    return results
+
+
+def find_document(session: Session, principal: Principal, number: str, *, purpose: str,
+                  country: str | None = None, document_type: str | None = None) -> list[dict[str, Any]]:
+    """Stolen, lost, invalid or false documents, and persons' alerts listing the document."""
+    return find_object(session, principal, number, purpose=purpose, kinds=DOCUMENT_KINDS,
+                       country=country, document_type=document_type, action="alerts.search.document")
+
+
+def find_vehicle(session: Session, principal: Principal, *, purpose: str, vin: str | None = None,
+                 plate: str | None = None, country: str | None = None) -> list[dict[str, Any]]:
+    """Vehicles, trailers, caravans and plates by VIN or registration plate."""
+    if not vin and not plate:
+        raise ValidationError("give a VIN or a registration plate", field="vin")
+    results: list[dict[str, Any]] = []
+    if vin:
+        results += find_object(session, principal, vin, purpose=purpose, kinds=("vin",),
+                               action="alerts.search.vehicle")
+    if plate:
+        seen = {r["alert_id"] for r in results}
+        results += [r for r in find_object(session, principal, plate, purpose=purpose, kinds=("plate",),
+                                           country=country, action="alerts.search.vehicle")
+                    if r["alert_id"] not in seen]
+    return sorted(results, key=lambda r: -r["score"])
+
+
+def find_firearm(session: Session, principal: Principal, serial: str, *, purpose: str,
+                 make: str | None = None, calibre: str | None = None) -> list[dict[str, Any]]:
+    """Firearms by serial number; make and calibre confirm or weaken the match."""
+    results = find_object(session, principal, serial, purpose=purpose, kinds=FIREARM_KINDS,
+                          make=make, calibre=calibre, action="alerts.search.firearm")
+    return [r for r in results if r["category"] == "firearm"]

@@ -1,0 +1,41 @@
+"""Navigation entries: each domain's pages module declares `NAV_ITEMS`, the layout shows
+the ones the user's permissions allow, and the home page lists them with their descriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from granica.auth.principal import Principal
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # a gettext message id, translated when shown
+    href: str
+    description: str = ""  # a gettext message id: one line saying what the page is for
+    permission: str | None = None  # shown only to users holding it; None: everyone logged in
+    any_of: tuple[str, ...] = ()  # alternatively: shown to holders of any of these
+    order: int = 100
+
+
+_items: list[NavItem] = []
+
+
+def register(items: Iterable[NavItem]) -> None:
+    for item in items:
+        if item not in _items:
+            _items.append(item)
+
+
+def allowed(principal: Principal | None) -> list[NavItem]:
+    if principal is None:
+        return []
+    out = []
+    for item in _items:
+        if item.permission and not principal.can(item.permission):
+            continue
+        if item.any_of and not any(principal.can(p) for p in item.any_of):
+            continue
+        out.append(item)
+    return sorted(out, key=lambda i: (i.order, i.href))
