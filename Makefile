@@ -11,7 +11,7 @@ STAMP := $(VENV)/.granica-installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 # Debian packages: PostgreSQL for the tests, Chromium for the page tests, Tesseract for
 # reading MRZs from photos, DejaVu fonts for PDFs with Cyrillic text.
-DEB_PACKAGES := postgresql chromium tesseract-ocr fonts-dejavu-core
+DEB_PACKAGES := postgresql chromium tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-ocr-b
 PG_PORT ?= 54329
 
 .PHONY: run test bench install system-packages lint clean

@@ -1,8 +1,9 @@
 """Border checks against the running API with a large alert register (issue 6 targets: with
 1,000,000 alerts, a check without fingerprints p95 < 100 ms and >= 100 checks/s on 2 cores).
 
-Loads synthetic alerts through `sis.service.import_alerts` (persons in Latin and Cyrillic,
-stolen documents, vehicles) into a bench database that is kept between runs, starts
+Loads the alert register's synthetic alerts (`granica.sis.synth`) through
+`sis.service.import_alerts` into a bench database that is kept between runs (or copies the
+register of bench/alerts_postgresql.py when it exists), starts
 `uvicorn` on 127.0.0.1 with the app, and drives `POST /api/v1/border/checks` from a second
 process with a kiosk's bearer token: first one request at a time (latency), then several
 at once (throughput), each phase bounded in time. Prints one JSON object.
@@ -40,98 +41,54 @@ sys.path.insert(0, str(ROOT))
 
 BCP = "RS-BENCH"
 KIOSK = "bench.kiosk"
-SURNAMES = ("Petrović", "Jovanović", "Nikolić", "Marković", "Đorđević", "Stojanović", "Ilić",
-            "Stanković", "Pavlović", "Milošević", "Popović", "Živković", "Todorović", "Kovačević",
-            "Müller", "Schmidt", "Nowak", "Kowalski", "Horvat", "Novak", "Smith", "Dubois",
-            "Rossi", "Ivanov", "Shevchenko", "Yilmaz", "Haddad", "Khan", "Popescu", "Nagy")
-FORENAMES = ("Marko", "Miloš", "Nikola", "Stefan", "Jelena", "Milica", "Ana", "Ivana", "Đorđe",
-             "Luka", "Jovana", "Dragan", "Zoran", "Anna", "Peter", "Maria", "Ahmed", "Olena",
-             "Sergei", "Mehmet", "Fatima", "John", "Elena", "Andrei", "Katarzyna", "Tomasz")
+FORENAMES = ("Marko", "Ana", "John", "Maria", "Ahmed", "Olena", "Mehmet", "Peter", "Elena")
 SYLLABLES = ("ka", "ri", "mo", "ven", "sto", "la", "dra", "ni", "pe", "tro", "vi", "ja", "ko",
-             "bor", "sla", "mi", "ra", "din", "go", "zo", "lu", "ne", "ta", "š", "ć", "ič")
-LATIN_TO_CYR = {"lj": "љ", "nj": "њ", "dž": "џ", "a": "а", "b": "б", "v": "в", "g": "г",
-                "d": "д", "đ": "ђ", "e": "е", "ž": "ж", "z": "з", "i": "и", "j": "ј", "k": "к",
-                "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т",
-                "ć": "ћ", "u": "у", "f": "ф", "h": "х", "c": "ц", "č": "ч", "š": "ш"}
+             "bor", "sla", "mi", "ra", "din", "go", "zo", "lu", "ne", "ta")
+SEED = 6
 
 
 def log(message: str) -> None:
     print(f"[border bench] {message}", file=sys.stderr, flush=True)
 
 
-def to_cyrillic(text: str) -> str:
-    out, i, low = [], 0, text.lower()
-    while i < len(low):
-        pair = low[i:i + 2]
-        if pair in LATIN_TO_CYR:
-            out.append(LATIN_TO_CYR[pair])
-            i += 2
-        else:
-            out.append(LATIN_TO_CYR.get(low[i], low[i]))
-            i += 1
-    return "".join(out).capitalize()
-
-
-def made_up_surname(rng: random.Random) -> str:
-    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
-
-
-def person(rng: random.Random) -> tuple[str, str, dt.date]:
-    surname = rng.choice(SURNAMES) if rng.random() < 0.3 else made_up_surname(rng)
-    forename = rng.choice(FORENAMES)
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65))
-    return surname, forename, birth
+def unknown_person(rng: random.Random) -> tuple[str, str, dt.date]:
+    """A traveller made up on the spot (names unlikely to be in the register)."""
+    surname = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5))).upper()
+    birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(365 * 60))
+    return surname, rng.choice(FORENAMES).upper(), birth
 
 
 # --- the register ----------------------------------------------------------------------------
 
-def alert_record(i: int) -> tuple[str, dict[str, Any], tuple[str, str, dt.date] | None]:
-    """Alert number i, the same on every run: 80% persons (a third entered in Cyrillic),
-    12% stolen documents, 8% stolen vehicles. Returns (category, data, Latin name or None)."""
-    rng = random.Random(i * 7919 + 6)
-    r = rng.random()
-    if r < 0.80:
-        surname, forename, birth = person(rng)
-        latin = (surname, forename, birth)
-        if rng.random() < 0.33:
-            surname, forename = to_cyrillic(surname), to_cyrillic(forename)
-        category = rng.choice(("arrest", "refusal_of_entry", "missing_no_protection",
-                               "judicial_procedure"))
-        data: dict[str, Any] = {
-            "surname": surname, "forenames": forename, "sex": rng.choice("MF"),
-            "date_of_birth": birth.isoformat(), "reason": "bench",
-            "issuing_authority": "Bench authority",
-        }
-        if category == "arrest":
-            data["warrant_reference"] = f"W-{i}"
-            if rng.random() < 0.1:
-                data["warning_markers"] = ["armed"]
-        return category, data, latin
-    if r < 0.92:
-        return "issued_document", {
-            "document_type": "passport", "document_number": f"S{i:08d}",
-            "document_country": "DE", "document_status": "stolen", "purpose": "seizure",
-            "reason": "bench", "issuing_authority": "Bench authority"}, None
-    return "motor_vehicle", {"vin": f"WBA{i:014d}", "plate": f"B{i:07d}", "plate_country": "DE",
-                             "purpose": "seizure",
-                             "reason": "bench", "issuing_authority": "Bench authority"}, None
-
-
 def alert_lines(count: int) -> Iterator[str]:
-    review = (dt.date.today() + dt.timedelta(days=900)).isoformat()
-    for i in range(count):
-        category, data, _ = alert_record(i)
-        yield json.dumps({"schengen_id": f"DE{i:012d}B", "issuing_country": "DE",
-                          "category": category, "status": "active", "review_date": review,
-                          "data": data})
+    """The alert register's own synthetic alerts (granica.sis.synth), as import lines."""
+    from granica.sis.synth import synth_alerts
+
+    for alert in synth_alerts(count, seed=SEED):
+        yield json.dumps(alert, ensure_ascii=False)
 
 
-def prepare_database(url: str, alerts: int) -> None:
-    """Migrate, load the alerts unless already there, add the crossing point and kiosk user."""
+def schema_current(url: str) -> bool:
+    from granica.storage import Database
+    from granica.storage.migrate import pending_changes
+
+    db = Database(url)
+    try:
+        db.upgrade()
+        return not pending_changes(db)
+    finally:
+        db.dispose()
+
+
+def prepare_database(url: str, alerts: int) -> list[dict[str, str]]:
+    """Load the alerts unless already there, add the crossing point; returns a sample of
+    person alerts (names in MRZ form, date of birth) for the travellers who should hit."""
     import sqlalchemy as sa
 
     from granica.auth.principal import system_principal
     from granica.border import service as border
+    from granica.documents import transliterate
+    from granica.errors import GranicaError
     from granica.sis import service as sis
     from granica.sis.models import Alert
     from granica.storage import Database
@@ -141,28 +98,43 @@ def prepare_database(url: str, alerts: int) -> None:
     with db.session() as s:
         have = s.scalar(sa.select(sa.func.count()).select_from(Alert)) or 0
     system = system_principal("border benchmark set-up")
-    if have != alerts:
-        if have:
-            raise SystemExit(f"the bench database holds {have} alerts, not {alerts}; "
-                             "drop it or use another --database-url")
-        log(f"loading {alerts:,} alerts (once; the database is kept for the next run)")
+    if have < alerts:
+        log(f"loading {alerts - have:,} alerts through sis import (once; the database is kept)")
         started = time.perf_counter()
+        last = [started]
 
         def progress(report: Any) -> None:
-            if report.read % 50_000 < 2000:
-                rate = report.read / (time.perf_counter() - started)
-                log(f"  {report.read:,} read, {report.imported:,} stored ({rate:,.0f}/s)")
+            now = time.perf_counter()
+            if now - last[0] > 15:
+                last[0] = now
+                log(f"  {have + report.imported:,} alerts ({report.imported / (now - started):,.0f}/s)")
 
+        lines = alert_lines(alerts)
+        for _ in range(have):  # resume an interrupted load where it stopped
+            next(lines)
         with db.session() as s:
-            report = sis.import_alerts(s, system, alert_lines(alerts), purpose="benchmark data",
+            report = sis.import_alerts(s, system, lines, purpose="benchmark data",
                                        batch_size=5000, progress=progress, max_bytes=1 << 40)
-        if report.rejected:
-            raise SystemExit(f"{len(report.rejected)} alerts rejected, first: {report.rejected[0]}")
-        log(f"loaded in {time.perf_counter() - started:,.0f} s")
+        log(f"loaded {report.imported:,} in {time.perf_counter() - started:,.0f} s "
+            f"({len(report.rejected)} rejected)")
     with db.session() as s:
         if not any(p.code == BCP for p, _ in border.list_crossing_points(s)):
             border.add_crossing_point(s, system, code=BCP, name="Bench crossing", purpose="bench")
+        rows = s.execute(sa.select(Alert.data).where(
+            Alert.kind == "person", Alert.status == "active", Alert.sirene_only.is_(False),
+            Alert.category.in_(("arrest", "refusal_of_entry", "missing_no_protection",
+                                "judicial_procedure", "return")),
+            sa.func.length(Alert.date_of_birth) == 10).limit(500)).all()
     db.dispose()
+    known = []
+    for (data,) in rows:
+        try:
+            known.append({"surname": transliterate(data["surname"]).replace("<", " "),
+                          "given_names": transliterate(data["forenames"]).replace("<", " "),
+                          "birth_date": data["date_of_birth"]})
+        except GranicaError:  # a name the MRZ cannot carry: not a traveller for this bench
+            continue
+    return known
 
 
 def kiosk_token(url: str) -> str:
@@ -186,8 +158,8 @@ def kiosk_token(url: str) -> str:
 
 # --- the load (runs in a second process) -------------------------------------------------------
 
-def requests(seed: int, alerts: int) -> Iterator[dict[str, Any]]:
-    """Travellers: about 95% unknown, about 5% the person of an alert (in Latin, as the MRZ)."""
+def requests(seed: int, known: list[dict[str, str]]) -> Iterator[dict[str, Any]]:
+    """Travellers: 95% unknown, 5% the person of a (visible) alert, as their passport reads."""
     from granica.documents import generate_mrz
 
     rng = random.Random(seed)
@@ -195,8 +167,12 @@ def requests(seed: int, alerts: int) -> Iterator[dict[str, Any]]:
     n = 0
     while True:
         n += 1
-        known = alert_record(rng.randrange(alerts))[2] if alerts and rng.random() < 0.05 else None
-        surname, forename, birth = known or person(rng)
+        if known and rng.random() < 0.05:
+            k = rng.choice(known)
+            surname, forename = k["surname"], k["given_names"]
+            birth = dt.date.fromisoformat(k["birth_date"])
+        else:
+            surname, forename, birth = unknown_person(rng)
         nationality = rng.choice(("SRB", "D", "USA", "UKR", "TUR", "BIH", "HRV"))
         mrz = generate_mrz("TD3", {
             "document_code": "P", "issuing_state": nationality, "surname": surname,
@@ -207,7 +183,7 @@ def requests(seed: int, alerts: int) -> Iterator[dict[str, Any]]:
 
 
 def load_client(port: int, token: str, seconds: float, concurrency: int,
-                alerts: int) -> dict[str, Any]:
+                known: list[dict[str, str]]) -> dict[str, Any]:
     latencies: list[float] = []
     decisions: dict[str, int] = {}
     errors: list[str] = []
@@ -218,7 +194,7 @@ def load_client(port: int, token: str, seconds: float, concurrency: int,
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                    "X-Purpose": "border check benchmark"}
-        for body in requests(1000 + k + int(time.time()) % 100_000 * 10, alerts):
+        for body in requests(1000 + k + int(time.time()) % 100_000 * 10, known):
             if time.perf_counter() >= stop_at:
                 break
             t0 = time.perf_counter()
@@ -272,20 +248,53 @@ def database_url(args: argparse.Namespace) -> tuple[str, str]:
         return args.database_url, "given"
     server = os.environ.get("GRANICA_BENCH_DATABASE_URL") or os.environ.get("GRANICA_TEST_PG_URL")
     if server and server.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        name = f"granica_bench_border_{args.alerts}"
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            exists = conn.exec_driver_sql(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
-            if not exists:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        return server.rsplit("/", 1)[0] + "/" + name, "postgresql"
+        return pg_database(server, args.alerts), "postgresql"
     folder = Path(tempfile.gettempdir()) / "granica-bench-border"
     folder.mkdir(exist_ok=True)
-    return f"sqlite:///{folder / f'alerts-{args.alerts}.db'}", "sqlite"
+    url = f"sqlite:///{folder / f'alerts-{args.alerts}.db'}"
+    if (folder / f"alerts-{args.alerts}.db").exists() and not schema_current(url):
+        log("the kept SQLite bench database has an old schema: starting it again")
+        for f in folder.glob(f"alerts-{args.alerts}.db*"):
+            f.unlink()
+    return url, "sqlite"
+
+
+def pg_database(server: str, alerts: int) -> str:
+    """`granica_bench_border_<N>` on the server; a copy of the alert register's own bench
+    database (`granica_bench_alerts_<N>`, bench/alerts_postgresql.py) when that one exists,
+    which saves loading the alerts again."""
+    import sqlalchemy as sa
+
+    name, register = f"granica_bench_border_{alerts}", f"granica_bench_alerts_{alerts}"
+    url = server.rsplit("/", 1)[0] + "/" + name
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+
+    def exists(db: str) -> bool:
+        with admin.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (db,)).first() is not None
+
+    try:
+        if exists(name) and not schema_current(url):
+            log(f"{name} has an old schema: making it again")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists(name):
+            cloned = False
+            if exists(register) and schema_current(server.rsplit("/", 1)[0] + "/" + register):
+                try:
+                    with admin.connect() as conn:
+                        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{register}"')
+                    cloned = True
+                    log(f"copied the alert register from {register}")
+                except sa.exc.OperationalError as exc:  # someone is connected to it right now
+                    log(f"could not copy {register} ({str(exc.orig).strip()}); loading instead")
+            if not cloned:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return url
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -304,11 +313,11 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -
     raise SystemExit("the server did not answer /health in time")
 
 
-def run_phase(port: int, token: str, seconds: float, concurrency: int, alerts: int) -> dict[str, Any]:
+def run_phase(port: int, token: str, seconds: float, concurrency: int, known: Path) -> dict[str, Any]:
     """The load runs in a second process, as a kiosk fleet would."""
     out = subprocess.run(
         [sys.executable, __file__, "--load-client", "--port", str(port), "--token", token,
-         "--seconds", str(seconds), "--concurrency", str(concurrency), "--alerts", str(alerts)],
+         "--seconds", str(seconds), "--concurrency", str(concurrency), "--known", str(known)],
         capture_output=True, text=True, timeout=seconds + 120, check=True)
     return dict(json.loads(out.stdout))
 
@@ -324,19 +333,23 @@ def main() -> None:
     p.add_argument("--load-client", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--token", default="", help=argparse.SUPPRESS)
+    p.add_argument("--known", default="", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.load_client:
+        known = json.loads(Path(args.known).read_text()) if args.known else []
         print(json.dumps(load_client(args.port, args.token, args.seconds, args.concurrency,
-                                     args.alerts)))
+                                     known)))
         return
 
     url, backend = database_url(args)
     log(f"database: {backend} ({url.split('@')[-1]})")
     started = time.perf_counter()
-    prepare_database(url, args.alerts)
+    known = prepare_database(url, args.alerts)
     token = kiosk_token(url)
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="granica-bench-data-"))
+    known_file = data_dir / "known-travellers.json"
+    known_file.write_text(json.dumps(known))
     env = {**os.environ, "GRANICA_DATABASE_URL": url, "GRANICA_DATA_DIR": str(data_dir),
            "GRANICA_LOG_LEVEL": "WARNING"}
     log(f"starting the API on 127.0.0.1:{port} with {args.workers} worker(s)")
@@ -348,11 +361,11 @@ def main() -> None:
     try:
         wait_ready(port, server)
         log("warming up")
-        run_phase(port, token, 3, 2, args.alerts)
+        run_phase(port, token, 3, 2, known_file)
         log(f"latency: one check at a time for {args.latency_seconds:.0f} s")
-        single = run_phase(port, token, args.latency_seconds, 1, args.alerts)
+        single = run_phase(port, token, args.latency_seconds, 1, known_file)
         log(f"throughput: {args.concurrency} clients for {args.seconds:.0f} s")
-        loaded = run_phase(port, token, args.seconds, args.concurrency, args.alerts)
+        loaded = run_phase(port, token, args.seconds, args.concurrency, known_file)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

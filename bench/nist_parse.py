@@ -29,10 +29,12 @@ SHARED = ROOT.parent / "shared" / "data"
 def big_transaction(megabytes: float) -> bytes:
     folder = SHARED / "fingerprints" / "fvc2000_db1_b"
     images = {i + 1: read_image(folder / f"{101 + i}_1.tif")[0] for i in range(10)}
-    header = TransactionHeader(tot="CND1", dai="EUCS000001", ori="DE0000001", tcn="BENCH",
-                               date="20261127")
-    tx = build_transaction(tenprint_from_images(images, header, descriptive={3: "DE"},
-                                                compression="NONE"))
+    header = TransactionHeader(
+        tot="CND1", dai="EUCS000001", ori="DE0000001", tcn="BENCH", date="20261127"
+    )
+    tx = build_transaction(
+        tenprint_from_images(images, header, descriptive={3: "DE"}, compression="NONE")
+    )
     fingers = [r for r in tx.records if r.type == 14]
     while sum(len(r.to_bytes()) for r in tx.records) < megabytes * 1_000_000:
         tx.records.extend(fingers)
@@ -60,19 +62,27 @@ def main() -> None:
     tx = read_transaction(data)
     parse = best_of(5, lambda: read_transaction(data))
     write = best_of(5, tx.to_bytes)
-    refs = sorted(p for p in (SHARED / "formats" / "ansi_nist").glob("*/*")
-                  if p.suffix in (".an2", ".an2k"))
+    refs = sorted(
+        p for p in (SHARED / "formats" / "ansi_nist").glob("*/*") if p.suffix in (".an2", ".an2k")
+    )
     ref_bytes = [p.read_bytes() for p in refs]
     ref_parse = best_of(3, lambda: [read_transaction(b) for b in ref_bytes])
     identical = sum(read_transaction(b).to_bytes() == b for b in ref_bytes)
-    print(json.dumps({
-        "transaction_bytes": len(data), "records": len(tx),
-        "parse_seconds": round(parse, 4), "write_seconds": round(write, 4),
-        "parse_mb_per_second": round(len(data) / 1e6 / parse, 1),
-        "reference_files": len(refs), "reference_bytes": sum(map(len, ref_bytes)),
-        "reference_parse_all_seconds": round(ref_parse, 4),
-        "reference_byte_identical": identical,
-    }))
+    print(
+        json.dumps(
+            {
+                "transaction_bytes": len(data),
+                "records": len(tx),
+                "parse_seconds": round(parse, 4),
+                "write_seconds": round(write, 4),
+                "parse_mb_per_second": round(len(data) / 1e6 / parse, 1),
+                "reference_files": len(refs),
+                "reference_bytes": sum(map(len, ref_bytes)),
+                "reference_parse_all_seconds": round(ref_parse, 4),
+                "reference_byte_identical": identical,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,11 @@ SHARED = ROOT.parent / "shared" / "data"
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"mean": round(statistics.fmean(values), 2), "min": round(min(values), 2),
-            "max": round(max(values), 2)}
+    return {
+        "mean": round(statistics.fmean(values), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
+    }
 
 
 def main() -> None:
@@ -56,16 +59,20 @@ def main() -> None:
     got, _ = decode_wsq((sample / "sample.wsq").read_bytes())
     want = np.asarray(Image.open(sample / "sample.png").convert("L"))
     within_one = float(np.mean(np.abs(got.astype(int) - want.astype(int)) <= 1))
-    print(json.dumps({
-        "files": len(files),
-        "pgafis_wsq_vs_tiff_psnr_db_as_is": summary(as_is),
-        "pgafis_wsq_vs_tiff_psnr_db_raster_aligned": summary(aligned),
-        "pgafis_raster_offsets": sorted(set(offsets)),
-        "granica_wsq_0_75bpp_psnr_db": summary(ours),
-        "granica_wsq_compression_ratio": summary(ratios),
-        "jnbis_sample_within_one_grey_level": within_one,
-        "seconds": round(time.perf_counter() - start, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "files": len(files),
+                "pgafis_wsq_vs_tiff_psnr_db_as_is": summary(as_is),
+                "pgafis_wsq_vs_tiff_psnr_db_raster_aligned": summary(aligned),
+                "pgafis_raster_offsets": sorted(set(offsets)),
+                "granica_wsq_0_75bpp_psnr_db": summary(ours),
+                "granica_wsq_compression_ratio": summary(ratios),
+                "jnbis_sample_within_one_grey_level": within_one,
+                "seconds": round(time.perf_counter() - start, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def run_job(job: Job, db: Database) -> JobResult:
     started = time.perf_counter()
     try:
         result = job.run(db)
-    except Exception as exc:  # noqa: BLE001 - one broken job must not stop the scheduler
+    except Exception as exc:  # one broken job must not stop the scheduler
         log.exception("job failed", extra={"fields": {"job": job.name}})
         metrics.JOB_RUNS.labels(job.name, "error").inc()
         return JobResult(job.name, False, error=f"{type(exc).__name__}: {exc}",

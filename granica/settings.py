@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     # border checks
     border_source_budget_ms: int = Field(
-        1500, description="time each source of a border check has to answer before it is missed")
+        default=1500, description="time each source of a border check has to answer before it is missed")
     border_retention_years: int = 3  # EES Art 34: checks, entries/exits, refusals
     border_overstayer_retention_years: int = 5
 

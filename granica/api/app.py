@@ -19,12 +19,14 @@ import granica
 from granica.api import errors
 from granica.api.middleware import (
     BodySizeLimitMiddleware,
+    CatchAllMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
 from granica.settings import get_settings
 from granica.storage import Database
 from granica.web import STATIC_DIR, nav
+from granica.web.i18n import LANGUAGES, translations
 
 # Domains whose routers are mounted, in navigation order.
 DOMAINS: tuple[str, ...] = (
@@ -95,6 +97,9 @@ def create_app(database: Database | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.database = database
+    # compile the page catalogues now, so that a broken .po file stops the start, not a page
+    for language in LANGUAGES:
+        translations(language)
     errors.install(app)
 
     app.include_router(system.router)
@@ -111,6 +116,7 @@ def create_app(database: Database | None = None) -> FastAPI:
         await response(scope, receive, send)
 
     # added innermost first: the request context wraps everything, so even a 413 is counted
+    app.add_middleware(CatchAllMiddleware, handler=errors.unexpected_error)
     app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_upload_bytes,
                        refuse=refuse_too_large)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)

@@ -23,15 +23,15 @@ log = logging.getLogger("granica.api")
 NEXT_STEPS: dict[int, list[str]] = {
     400: ["Check what you entered and send it again."],
     401: ["Log in again, then repeat what you were doing."],
-    403: ["If you need this for your work, ask your supervisor or the system administration "
-          "to give you the permission."],
+    403: [("If you need this for your work, ask your supervisor or the system administration "
+           "to give you the permission.")],
     404: ["Check the address, or go back to the home page and follow the links."],
     405: ["Go back to the home page and follow the links."],
     409: ["Reload the page to see the current state, then decide again."],
     413: ["Send a smaller file, or split it into several parts."],
     422: ["Correct the field named in the message and send the form again."],
-    500: ["Try again in a minute. If it happens again, tell the system administration "
-          "and quote the reference below."],
+    500: [("Try again in a minute. If it happens again, tell the system administration "
+           "and quote the reference below.")],
     503: ["Try again in a minute. If it happens again, tell the system administration."],
 }
 
@@ -69,7 +69,7 @@ async def page_error(
 
         try:
             await run_in_threadpool(optional_principal, request)
-        except Exception:  # noqa: BLE001 - the error page must render even with the DB down
+        except Exception:  # the error page must render even with the database down
             log.warning("could not identify the user for an error page", exc_info=True)
     return error_response(request, status, body, headers)
 
@@ -156,4 +156,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(Exception, unexpected_error)
+    # unexpected exceptions are answered by CatchAllMiddleware (inside the security headers)

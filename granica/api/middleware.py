@@ -173,6 +173,37 @@ class BodySizeLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
 
+class CatchAllMiddleware:
+    """Turns an unexpected exception into the app's own 500 response, inside the other
+    middleware, so that it too carries the security headers and the request id."""
+
+    def __init__(self, app: ASGIApp, handler: Any) -> None:
+        self.app = app
+        self.handler = handler  # async (Request, Exception) -> Response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            if started:  # too late for an error page: let the server close the connection
+                raise
+            from starlette.requests import Request
+
+            response = await self.handler(Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
 def json_log_line(record: logging.LogRecord) -> str:
     out: dict[str, Any] = {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))

@@ -8,6 +8,7 @@ random and only their SHA-256 is stored, so a copy of the database logs no one i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -34,6 +35,11 @@ TOKEN_PREFIX = "gra_"
 def _digest(secret: str) -> str:
     # The secrets are 256-bit random values, so a plain SHA-256 is as good as a slow KDF here.
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _principal(user: User, via: str) -> Principal:
@@ -267,8 +273,8 @@ def authenticate_password(session: Session, username: str, password: str, *,
     now = clock.now()
     bad = "wrong username or password; check both (passwords are case-sensitive)"
     if user is None:
-        # hash anyway so that unknown names take as long as known ones
-        verify_password(hash_password("timing-equaliser"), password)
+        # verify against a hash anyway so that unknown names take as long as known ones
+        verify_password(_dummy_hash(), password)
         raise _fail(session, name, None, source, "unknown_user", bad)
     if user.locked_until is not None:
         if user.locked_until > now:

@@ -3,6 +3,7 @@ the paired minutiae behind it, and the thresholds for chosen false-match rates."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,9 +14,10 @@ from granica.biometrics.mcc import (
 from granica.biometrics.template import Template
 from granica.errors import BiometricError
 
-# Score thresholds measured on the six FVC B sets (impostor score distribution pooled over
-# 6 x 2,880 pairs, `bench/afis_eval.py`); re-measure with `calibrate()` for other sensors.
-DEFAULT_THRESHOLDS: dict[float, float] = {0.01: 0.30, 0.001: 0.36, 0.0001: 0.42}
+# Score thresholds measured on the six FVC B sets (impostor scores pooled over
+# 6 x 2,880 pairs, 27 November 2026); the 1e-4 entry rests on two impostor scores only.
+# Re-measure with `calibrate()` for other sensors.
+DEFAULT_THRESHOLDS: dict[float, float] = {0.01: 0.0183, 0.001: 0.0240, 0.0001: 0.0403}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def prepare(template: Template, params: MCCParams = MCCParams()) -> Probe:
     return Probe(template, build_cylinders(template.minutiae, params))
 
 
+@functools.lru_cache(maxsize=8)
 def _min_common(params: MCCParams) -> int:
     # Matchable cylinders share this many valid cells of those inside the radius.
     inside = sum(
@@ -69,7 +72,11 @@ def compare(
     """MCC similarity with LSS-R consolidation, and the paired minutiae."""
     a = probe if isinstance(probe, Probe) else prepare(probe, params)
     b = candidate if isinstance(candidate, Probe) else prepare(candidate, params)
-    ca, cb = a.cylinders, b.cylinders
+    return compare_cylinders(a.cylinders, b.cylinders, params)
+
+
+def compare_cylinders(ca: Cylinders, cb: Cylinders, params: MCCParams = MCCParams()) -> Comparison:
+    """The comparison on prebuilt cylinders (what galleries keep in memory)."""
     if len(ca) == 0 or len(cb) == 0:
         return Comparison(0.0, np.zeros((0, 3), dtype=np.float32))
     gamma = similarity_matrix(

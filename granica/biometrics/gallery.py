@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 import numba
 import numpy as np
 
-from granica.biometrics.compare import Probe, _min_common, compare, prepare
+from granica.biometrics.compare import Probe, _min_common, compare_cylinders, prepare
 from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, _angle_norm, popcount
 from granica.biometrics.template import Template
 from granica.errors import BiometricError
@@ -45,6 +45,9 @@ class Shard:
     bits: np.ndarray = field(default_factory=lambda: np.zeros((0, ND * WORDS), np.uint64))
     masks: np.ndarray = field(default_factory=lambda: np.zeros((0, WORDS), np.uint64))
     theta: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    norms: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     position_array: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
 
@@ -53,20 +56,23 @@ class Shard:
 
     @property
     def nbytes(self) -> int:
-        return int(self.bits.nbytes + self.masks.nbytes + self.theta.nbytes
-                   + self.offsets.nbytes + sum(len(t) for t in self.templates))
+        return int(self.bits.nbytes + self.masks.nbytes + self.theta.nbytes + self.xy.nbytes
+                   + self.norms.nbytes
+                   + self.rows.nbytes + self.offsets.nbytes + sum(len(t) for t in self.templates))
 
     @classmethod
     def build(
         cls, entries: Sequence[tuple[str, Template]], params: MCCParams = MCCParams()
     ) -> Shard:
-        bits, masks, theta, offsets = [], [], [], [0]
+        bits, masks, theta, xy, rows, offsets = [], [], [], [], [], [0]
         shard = cls()
         for subject, tpl in entries:
             cyl = prepare(tpl, params).cylinders
             bits.append(cyl.bits.reshape(len(cyl), ND * WORDS))
             masks.append(cyl.masks)
             theta.append(cyl.theta.astype(np.float32))
+            xy.append(cyl.xy.astype(np.float32))
+            rows.append(cyl.index.astype(np.int16))
             offsets.append(offsets[-1] + len(cyl))
             shard.subjects.append(subject)
             shard.positions.append(int(tpl.finger_position))
@@ -75,26 +81,47 @@ class Shard:
             shard.bits = np.ascontiguousarray(np.concatenate(bits))
             shard.masks = np.ascontiguousarray(np.concatenate(masks))
             shard.theta = np.ascontiguousarray(np.concatenate(theta))
+            shard.xy = np.ascontiguousarray(np.concatenate(xy))
+            shard.rows = np.ascontiguousarray(np.concatenate(rows))
+        shard.norms = _norms(shard.bits)
         shard.offsets = np.asarray(offsets, dtype=np.int64)
         shard.position_array = np.asarray(shard.positions, dtype=np.int16)
         return shard
 
-    def probe_of(self, row: int, params: MCCParams = MCCParams()) -> Probe:
-        return prepare(Template.from_bytes(self.templates[row]), params)
+    def cylinders_of(self, row: int) -> Cylinders:
+        """The cylinders of one row, as views of the shard's arrays (no rebuild)."""
+        lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
+        return Cylinders(
+            xy=self.xy[lo:hi].astype(np.float64), theta=self.theta[lo:hi].astype(np.float64),
+            bits=self.bits[lo:hi].reshape(hi - lo, ND, WORDS), masks=self.masks[lo:hi],
+            index=self.rows[lo:hi].astype(np.int32),
+        )
+
+    def template_of(self, row: int) -> Template:
+        return Template.from_bytes(self.templates[row])
 
 
 @numba.njit(cache=True)
 def _lss_scan(
-    p_bits: np.ndarray, p_masks: np.ndarray, p_theta: np.ndarray, p_position: int,
-    bits: np.ndarray, masks: np.ndarray, theta: np.ndarray, offsets: np.ndarray,
+    p_bits: np.ndarray, p_masks: np.ndarray, p_theta: np.ndarray, p_norm: np.ndarray,
+    p_position: int, bits: np.ndarray, masks: np.ndarray, theta: np.ndarray,
+    norms: np.ndarray, offsets: np.ndarray,
     positions: np.ndarray, min_common: int, max_rotation: float, min_np: int, max_np: int,
     mu_p: float, tau_p: float,
 ) -> np.ndarray:
-    """LSS score of the probe against every row of a shard (bit-vector MCC)."""
+    """LSS score of the probe against every row of a shard (bit-vector MCC); norms are
+    the square roots of each cylinder's bit count."""
     n = offsets.size - 1
     na = p_bits.shape[0]
     scores = np.zeros(n, dtype=np.float32)
     top = np.zeros(max_np, dtype=np.float32)
+    # |angle difference| <= max_rotation  <=>  cos(difference) >= cos(max_rotation): a dot
+    # product instead of a floating-point modulo in the innermost loop.
+    cos_lim = math.cos(max_rotation)
+    pc = np.cos(p_theta)
+    ps = np.sin(p_theta)
+    gc = np.empty(256)
+    gs = np.empty(256)
     for r in range(n):
         if p_position != 0 and positions[r] != 0 and positions[r] != p_position:
             continue
@@ -102,42 +129,54 @@ def _lss_scan(
         nb = hi - lo
         if na == 0 or nb == 0:
             continue
+        if nb > gc.size:
+            gc = np.empty(nb)
+            gs = np.empty(nb)
+        for j in range(nb):
+            gc[j] = math.cos(theta[lo + j])
+            gs[j] = math.sin(theta[lo + j])
         z = 1.0 / (1.0 + math.exp(-tau_p * (min(na, nb) - mu_p)))
         n_p = min_np + int(round(z * (max_np - min_np)))
         for q in range(n_p):
             top[q] = 0.0
+        floor = np.float32(0.0)
         for i in range(na):
-            ti = p_theta[i]
-            for j in range(lo, hi):
-                if abs(_angle_norm(ti - theta[j])) > max_rotation:
+            ci = pc[i]
+            si = ps[i]
+            for jj in range(nb):
+                if ci * gc[jj] + si * gs[jj] < cos_lim:
                     continue
-                common = 0
-                for w in range(WORDS):
-                    common += popcount(p_masks[i, w] & masks[j, w])
+                j = lo + jj
+                m0 = p_masks[i, 0] & masks[j, 0]
+                m1 = p_masks[i, 1] & masks[j, 1]
+                m2 = p_masks[i, 2] & masks[j, 2]
+                m3 = p_masks[i, 3] & masks[j, 3]
+                common = popcount(m0) + popcount(m1) + popcount(m2) + popcount(m3)
                 if common < min_common:
                     continue
-                pa = 0
-                pb = 0
+                # Candidate generation uses each cylinder's own bit count as its norm
+                # (precomputed), so only the differing cells inside the common area are
+                # counted here: one popcount per word instead of three. The exact
+                # similarity is computed when the best candidates are re-scored.
                 px = 0
-                for w in range(WORDS):
-                    ma = p_masks[i, w]
-                    mb = masks[j, w]
-                    for k in range(ND):
-                        ca = p_bits[i, k * WORDS + w] & mb
-                        cb = bits[j, k * WORDS + w] & ma
-                        pa += popcount(ca)
-                        pb += popcount(cb)
-                        px += popcount(ca ^ cb)
-                if pa + pb == 0:
+                for k in range(ND):
+                    base = k * WORDS
+                    px += popcount((p_bits[i, base] ^ bits[j, base]) & m0)
+                    px += popcount((p_bits[i, base + 1] ^ bits[j, base + 1]) & m1)
+                    px += popcount((p_bits[i, base + 2] ^ bits[j, base + 2]) & m2)
+                    px += popcount((p_bits[i, base + 3] ^ bits[j, base + 3]) & m3)
+                den = p_norm[i] + norms[j]
+                if den == 0:
                     continue
-                v = 1.0 - math.sqrt(px) / (math.sqrt(pa) + math.sqrt(pb))
+                v = np.float32(1.0 - math.sqrt(px) / den)
                 # Keep the n_p largest in a small descending array (insertion).
-                if v > top[n_p - 1]:
+                if v > floor:
                     q = n_p - 1
                     while q > 0 and top[q - 1] < v:
                         top[q] = top[q - 1]
                         q -= 1
                     top[q] = v
+                    floor = top[n_p - 1]
         acc = 0.0
         for q in range(n_p):
             acc += top[q]
@@ -145,12 +184,19 @@ def _lss_scan(
     return scores
 
 
-def _probe_arrays(probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _norms(bits: np.ndarray) -> np.ndarray:
+    counts = np.unpackbits(bits.view(np.uint8), axis=1).sum(axis=1) if len(bits) else np.zeros(0)
+    return np.sqrt(counts).astype(np.float32)
+
+
+def _probe_arrays(probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     c = probe.cylinders
+    bits = np.ascontiguousarray(c.bits.reshape(len(c), ND * WORDS))
     return (
-        np.ascontiguousarray(c.bits.reshape(len(c), ND * WORDS)),
+        bits,
         np.ascontiguousarray(c.masks),
         np.ascontiguousarray(c.theta.astype(np.float32)),
+        _norms(bits),
         int(probe.template.finger_position),
     )
 
@@ -162,10 +208,10 @@ def search_shard(
     """Rank one shard: LSS for every row, LSS-R for the best `rescore` rows."""
     if len(shard) == 0:
         return []
-    pb, pm, pt, pos = _probe_arrays(probe)
+    pb, pm, pt, pn, pos = _probe_arrays(probe)
     scores = _lss_scan(
-        pb, pm, pt, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
-        shard.offsets, shard.position_array, _min_common(params), params.max_rotation,
+        pb, pm, pt, pn, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
+        shard.norms, shard.offsets, shard.position_array, _min_common(params), params.max_rotation,
         params.min_np, params.max_np, params.mu_p, params.tau_p,
     )
     k = min(max(rescore, top), len(shard))
@@ -175,7 +221,7 @@ def search_shard(
     for r in best:
         if scores[r] <= 0:
             continue
-        s = compare(probe, shard.probe_of(int(r), params), params).score
+        s = compare_cylinders(probe.cylinders, shard.cylinders_of(int(r)), params).score
         out.append(Candidate(shard.subjects[r], shard.positions[r], s, shard_index, int(r)))
     return out
 
@@ -193,8 +239,10 @@ def _worker_init(shards: list[Shard]) -> None:
     _WORKER_SHARDS = shards
 
 
-def _worker_search(index: int, template: bytes, top: int, rescore: int, same_position: bool) -> list[Candidate]:
-    probe = prepare(Template.from_bytes(template))
+def _worker_search(index: int, template: Template, top: int, rescore: int, same_position: bool) -> list[Candidate]:
+    # The template object itself travels (not its quantised bytes), so that every worker
+    # builds exactly the probe the calling process built.
+    probe = prepare(template)
     return search_shard(_WORKER_SHARDS[index], probe, index, top, rescore, MCCParams(), same_position)
 
 
@@ -243,8 +291,7 @@ class Gallery:
             found = [c for i, s in enumerate(self.shards)
                      for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position)]
             return _rank(found, top)
-        blob = p.template.to_bytes()
-        futures = [self._executor().submit(_worker_search, i, blob, top, rescore, same_position)
+        futures = [self._executor().submit(_worker_search, i, p.template, top, rescore, same_position)
                    for i in range(len(self.shards))]
         return _rank((c for f in futures for c in f.result()), top)
 
@@ -277,8 +324,7 @@ class Gallery:
         if not hasattr(self, "_dask_shards") or self._dask_client is not client:
             self._dask_shards = client.scatter(self.shards, broadcast=False)
             self._dask_client = client
-        blob = p.template.to_bytes()
-        futures = [client.submit(_dask_search, s, i, blob, top, rescore, same_position, pure=False)
+        futures = [client.submit(_dask_search, s, i, p.template, top, rescore, same_position, pure=False)
                    for i, s in enumerate(self._dask_shards)]
         return _rank((c for r in client.gather(futures) for c in r), top)
 
@@ -294,7 +340,7 @@ class Gallery:
         self.close()
 
 
-def _dask_search(shard: Shard, index: int, template: bytes, top: int, rescore: int,
+def _dask_search(shard: Shard, index: int, template: Template, top: int, rescore: int,
                  same_position: bool) -> list[Candidate]:
-    return search_shard(shard, prepare(Template.from_bytes(template)), index, top, rescore,
+    return search_shard(shard, prepare(template), index, top, rescore,
                         MCCParams(), same_position)

@@ -98,19 +98,25 @@ def _in_hull(px: float, py: float, hull: np.ndarray, omega: float) -> bool:
             best = min(best, d)
         return best <= omega or nh == 0
     inside = True
+    for k in range(nh):
+        ax, ay = hull[k, 0], hull[k, 1]
+        bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
+        if (bx - ax) * (py - ay) - (by - ay) * (px - ax) < 0:
+            inside = False
+            break
+    if inside:
+        return True
     best = 1e18
     for k in range(nh):
         ax, ay = hull[k, 0], hull[k, 1]
         bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
         ex, ey = bx - ax, by - ay
-        if ex * (py - ay) - ey * (px - ax) < 0:
-            inside = False
         ll = ex * ex + ey * ey
         t = 0.0 if ll == 0 else ((px - ax) * ex + (py - ay) * ey) / ll
         t = min(max(t, 0.0), 1.0)
         d = math.hypot(px - ax - t * ex, py - ay - t * ey)
         best = min(best, d)
-    return inside or best <= omega
+    return best <= omega
 
 
 @numba.njit(cache=True)
@@ -134,12 +140,22 @@ def _cylinders(
     reach = 3.0 * sigma_s
     s2 = sigma_d * math.sqrt(2.0)
     contrib = np.zeros(ND)
+    near = np.empty(n, dtype=np.int64)
+    areas = np.empty((n, ND))
     for m in range(n):
         mx, my, mt = xy[m, 0], xy[m, 1], theta[m]
         c, s = math.cos(mt), math.sin(mt)
+        # Neighbours that can reach a cell, with their direction contributions: these
+        # depend on the pair of minutiae only, not on the cell.
         neigh = 0
         for t in range(n):
             if t != m and math.hypot(xy[t, 0] - mx, xy[t, 1] - my) <= radius + reach:
+                near[neigh] = t
+                dphi = _angle_norm(mt - theta[t])
+                for k in range(ND):
+                    centre = -math.pi + (k + 0.5) * dd
+                    alpha = _angle_norm(centre - dphi)
+                    areas[neigh, k] = 0.5 * (math.erf((alpha + dd / 2) / s2) - math.erf((alpha - dd / 2) / s2))
                 neigh += 1
         in_radius = 0
         n_valid = 0
@@ -161,19 +177,16 @@ def _cylinders(
                 masks[m, w] |= b
                 for k in range(ND):
                     contrib[k] = 0.0
-                for t in range(n):
-                    if t == m:
+                for q in range(neigh):
+                    t = near[q]
+                    ex = xy[t, 0] - px
+                    ey = xy[t, 1] - py
+                    d2 = ex * ex + ey * ey
+                    if d2 > reach * reach:
                         continue
-                    d = math.hypot(xy[t, 0] - px, xy[t, 1] - py)
-                    if d > reach:
-                        continue
-                    g = gs_norm * math.exp(-d * d / (2.0 * sigma_s * sigma_s))
-                    dphi = _angle_norm(mt - theta[t])
+                    g = gs_norm * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
                     for k in range(ND):
-                        centre = -math.pi + (k + 0.5) * dd
-                        alpha = _angle_norm(centre - dphi)
-                        area = 0.5 * (math.erf((alpha + dd / 2) / s2) - math.erf((alpha - dd / 2) / s2))
-                        contrib[k] += g * area
+                        contrib[k] += g * areas[q, k]
                 for k in range(ND):
                     if contrib[k] >= mu_psi:
                         bits[m, k, w] |= b

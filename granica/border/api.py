@@ -44,6 +44,15 @@ def read_check(check_id: str, session: DbSession, principal: CurrentPrincipal,
     return service.check_result_of(service.get_check(session, principal, check_id, purpose))
 
 
+@router.post("/checks/{check_id}/crossing")
+def record_crossing(check_id: str, session: DbSession, principal: CurrentPrincipal,
+                    purpose: StatedPurpose) -> dict[str, str]:
+    """After second line has cleared a referred third-country national, record the entry or
+    exit of the check (shift supervisors)."""
+    return {"traveller_id": service.record_crossing_after_referral(session, principal, check_id,
+                                                                   purpose)}
+
+
 @router.get("/queue")
 def queue(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
           bcp: str | None = None, hours: int = 12) -> dict[str, Any]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from granica.api.deps import CSRFProtected, DbSession, PagePrincipal, StatedPurpose
 from granica.border import service
 from granica.border.schemas import CheckRequest, RefusalRequest, TypedDocument
-from granica.errors import GranicaError
+from granica.errors import GranicaError, NotFoundError
 from granica.web import render
 from granica.web.nav import NavItem
+
+STATIC = Path(__file__).resolve().parent / "static"
+_STATIC_TYPES = {"border.css": "text/css", "lane.js": "text/javascript"}
 
 router = APIRouter(prefix="/border", include_in_schema=False)
 
@@ -22,6 +26,15 @@ NAV_ITEMS = (
     NavItem("Shift queue", "/border/queue", "Referred checks, hits and re-checks of the shift.",
             permission="border.supervise", order=21),
 )
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The lane screen's script and styles (the pages' CSP allows no inline code)."""
+    if name not in _STATIC_TYPES:
+        raise NotFoundError(f"no border static file '{name}'")
+    return FileResponse(STATIC / name, media_type=_STATIC_TYPES[name],
+                        headers={"Cache-Control": "no-cache"})
 
 
 def _lane_context(session: Any, bcp: str, lane: str, direction: str) -> dict[str, Any]:
@@ -63,8 +76,8 @@ def lane_check(
     try:
         document = None
         if not mrz.strip() and any(typed.values()):
-            document = TypedDocument(**{k: (v or None) if k.endswith("_date") else v
-                                        for k, v in typed.items()})
+            document = TypedDocument.model_validate(
+                {k: (v or None) if k.endswith("_date") else v for k, v in typed.items()})
         req = CheckRequest(bcp=bcp, lane=lane, direction="exit" if direction == "exit" else "entry",
                            mrz=mrz or None, document=document, vehicle_plate=vehicle_plate)
         ctx["result"] = service.check(session, principal, req, purpose)

@@ -11,15 +11,15 @@ from pydantic import BaseModel, Field
 class TypedDocument(BaseModel):
     """Document data typed by the guard (or sent by a kiosk) when there is no MRZ."""
 
-    document_type: str = Field("P", max_length=5, examples=["P"])
-    document_number: str = Field("", max_length=40, examples=["L898902C3"])
-    issuing_state: str = Field("", max_length=3, examples=["UTO"])
-    nationality: str = Field("", max_length=3, examples=["UTO"])
-    surname: str = Field("", max_length=200, examples=["ERIKSSON"])
-    given_names: str = Field("", max_length=200, examples=["ANNA MARIA"])
-    birth_date: dt.date | None = Field(None, examples=["1974-08-12"])
-    sex: str = Field("", max_length=1, examples=["F"])
-    expiry_date: dt.date | None = Field(None, examples=["2032-04-15"])
+    document_type: str = Field(default="P", max_length=5, examples=["P"])
+    document_number: str = Field(default="", max_length=40, examples=["L898902C3"])
+    issuing_state: str = Field(default="", max_length=3, examples=["UTO"])
+    nationality: str = Field(default="", max_length=3, examples=["UTO"])
+    surname: str = Field(default="", max_length=200, examples=["ERIKSSON"])
+    given_names: str = Field(default="", max_length=200, examples=["ANNA MARIA"])
+    birth_date: dt.date | None = Field(default=None, examples=["1974-08-12"])
+    sex: str = Field(default="", max_length=1, examples=["F"])
+    expiry_date: dt.date | None = Field(default=None, examples=["2032-04-15"])
 
 
 class CheckRequest(BaseModel):
@@ -27,20 +27,20 @@ class CheckRequest(BaseModel):
 
     bcp: str = Field(..., max_length=20, description="border crossing point code",
                      examples=["RS-BATROVCI"])
-    lane: str = Field("", max_length=20, examples=["L3"])
+    lane: str = Field(default="", max_length=20, examples=["L3"])
     direction: Literal["entry", "exit"] = "entry"
-    mrz: str | None = Field(None, max_length=400, description="MRZ lines as read")
+    mrz: str | None = Field(default=None, max_length=400, description="MRZ lines as read")
     document: TypedDocument | None = None
     free_movement_family_member: bool = Field(
-        False, description="third-country family member of an EU citizen (minimum check)")
-    vehicle_plate: str = Field("", max_length=20)
-    vehicle_country: str = Field("", max_length=3)
+        default=False, description="third-country family member of an EU citizen (minimum check)")
+    vehicle_plate: str = Field(default="", max_length=20)
+    vehicle_country: str = Field(default="", max_length=3)
     crossing_ref: str | None = Field(
-        None, max_length=80, description="the client's identifier of this crossing; "
+        default=None, max_length=80, description="the client's identifier of this crossing; "
         "a second check of the same crossing is refused")
     intended_exit: dt.date | None = Field(
-        None, description="last day of the intended stay (entries of third-country nationals)")
-    visa_number: str = Field("", max_length=20)
+        default=None, description="last day of the intended stay (entries of third-country nationals)")
+    visa_number: str = Field(default="", max_length=20)
 
 
 class Reason(BaseModel):
@@ -108,6 +108,6 @@ class RefusalRequest(BaseModel):
     details: dict[str, str] = Field(
         default_factory=dict, description="particulars by letter: E the documents missing, "
         "H 'SIS' or 'national', I the provisions of national law", examples=[{"H": "SIS"}])
-    remarks: str = Field("", max_length=2000)
-    language: str = Field("en", max_length=10)
+    remarks: str = Field(default="", max_length=2000)
+    language: str = Field(default="en", max_length=10)
     document: TypedDocument | None = None

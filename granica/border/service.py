@@ -36,7 +36,6 @@ from granica.border.refusal import (
     validate_decision,
 )
 from granica.border.refusal import load_config as load_refusal_config
-from granica.border.stay import assess_stay
 from granica.border.schemas import (
     CheckRequest,
     CheckResult,
@@ -47,17 +46,20 @@ from granica.border.schemas import (
     StayView,
     TypedDocument,
 )
+from granica.border.stay import assess_stay
 from granica.documents import parse_mrz
 from granica.documents.mrz import country_codes
 from granica.errors import ConflictError, GranicaError, NotFoundError, ValidationError
 from granica.settings import get_settings
+from granica.storage import new_id
 
 # Nationals of the EU, EEA and Switzerland enjoy free movement (minimum check, SBC Art 8(2));
 # Serbian nationals are checked as a member state's own nationals. ICAO codes (D = Germany).
-FREE_MOVEMENT = frozenset(
-    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA D GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT "
-    "ROU SVK SVN ESP SWE ISL LIE NOR CHE SRB".split()
-)
+FREE_MOVEMENT = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE", "ISL", "LIE", "NOR", "CHE", "SRB",
+})
 
 MESSAGES = {
     "no_document": "No travel document was presented or read: refer to second line.",
@@ -347,7 +349,8 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
 
     decision = "hit" if hits else ("refer" if reasons else "go")
     check_row = BorderCheck(
-        checked_at=now, bcp_code=bcp.code, lane_code=request.lane, direction=request.direction,
+        id=new_id(), checked_at=now, bcp_code=bcp.code, lane_code=request.lane,
+        direction=request.direction,
         user_id=principal.user_id, username=principal.username, via=principal.via,
         crossing_ref=crossing_ref, kind=kind, input_source=input_source,
         document_type=doc.document_type if doc else "",
@@ -361,8 +364,8 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
         traveller_id=traveller.id if traveller else None,
         retain_until=now + _years(settings.border_retention_years),
     )
+    check_row.duration_ms = int((time.perf_counter() - started) * 1000)
     session.add(check_row)
-    session.flush()
     if hits:
         hits = _report_hits(session, principal, check_row, hits, purpose)
         check_row.hits = [h.as_dict() for h in hits]
@@ -376,7 +379,6 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     elif doc is not None and thorough and stay is not None and stay.overstay_days > 0 \
             and traveller is not None:
         _mark_overstayer(session, traveller, now)
-    check_row.duration_ms = int((time.perf_counter() - started) * 1000)
     audit.record(
         session, principal, "border.check", purpose=purpose, subject_type="border_check",
         subject_ids=[check_row.id] + [h.alert_id for h in hits],
@@ -448,18 +450,20 @@ def _record_movement(session: Session, principal: Principal, row: BorderCheck,
                      request: CheckRequest, bcp: BorderCrossingPoint,
                      now: dt.datetime) -> TravellerFile:
     settings = get_settings()
-    if traveller is None:
-        traveller = TravellerFile(
-            surname=doc.surname, given_names=doc.given_names, birth_date=doc.birth_date,
-            nationality=doc.nationality, sex=doc.sex, document_type=doc.document_type,
-            document_number=doc.document_number, issuing_state=doc.issuing_state,
-            document_expiry=doc.expiry_date, created_at=now, retain_until=now)
-        session.add(traveller)
-        session.flush()
-    years = settings.border_overstayer_retention_years if traveller.overstayer \
+    years = settings.border_overstayer_retention_years if traveller and traveller.overstayer \
         else settings.border_retention_years
     # EES Art 34: the file lives 3 years and a day after the last exit (5 for overstayers)
-    traveller.retain_until = now + _years(years) + dt.timedelta(days=1)
+    keep_file = now + _years(years) + dt.timedelta(days=1)
+    if traveller is None:
+        traveller = TravellerFile(
+            id=new_id(), surname=doc.surname, given_names=doc.given_names,
+            birth_date=doc.birth_date, nationality=doc.nationality, sex=doc.sex,
+            document_type=doc.document_type, document_number=doc.document_number,
+            issuing_state=doc.issuing_state, document_expiry=doc.expiry_date, created_at=now,
+            retain_until=keep_file)
+        session.add(traveller)
+    else:
+        traveller.retain_until = keep_file
     authorised_until = None
     if stay is not None and request.direction == "entry":
         authorised_until = stay.last_allowed_day
@@ -481,7 +485,7 @@ def _mark_overstayer(session: Session, traveller: TravellerFile, now: dt.datetim
         EntryExitRecord.traveller_id == traveller.id).values(retain_until=now + _years(years)))
 
 
-def record_exit_after_referral(session: Session, principal: Principal, check_id: str,
+def record_crossing_after_referral(session: Session, principal: Principal, check_id: str,
                                purpose: str) -> str:
     """After second line cleared a referred third-country national, record the crossing."""
     audit.require(session, principal, "border.supervise", action="border.movement.record",
@@ -744,12 +748,12 @@ def purge_expired(session: Session, principal: Principal,
         ("checks", BorderCheck, None),
         ("travellers", TravellerFile, TravellerFile.id.not_in(live)),
     ):
-        cond = model.retain_until < now  # type: ignore[attr-defined]
+        cond = model.retain_until < now
         if extra is not None:
             cond = sa.and_(cond, extra)
-        ids = list(session.scalars(sa.select(model.id).where(cond)))  # type: ignore[attr-defined]
+        ids = list(session.scalars(sa.select(model.id).where(cond)))
         for i in range(0, len(ids), 500):
-            session.execute(sa.delete(model).where(model.id.in_(ids[i:i + 500])))  # type: ignore[attr-defined]
+            session.execute(sa.delete(model).where(model.id.in_(ids[i:i + 500])))
         counts[name] = len(ids)
     audit.record(session, principal, "border.retention", purpose=purpose,
                  subject_type="border_check", result_count=sum(counts.values()), details=counts)
@@ -823,6 +827,6 @@ __all__ = [
     "FREE_MOVEMENT", "DocumentData", "QueueView", "add_crossing_point", "add_shift", "check",
     "check_result_of", "decide_refusal", "get_check", "list_crossing_points",
     "purge_expired", "read_mrz", "recheck_pending",
-    "record_exit_after_referral", "refusal_pdf", "refusal_statistics", "seed_sltd",
+    "record_crossing_after_referral", "refusal_pdf", "refusal_statistics", "seed_sltd",
     "shift_queue",
 ]

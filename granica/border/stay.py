@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,9 @@ WINDOW_DAYS = 180
 # A continuous stay can never pass the rule for more than 90 days, so the search for the last
 # allowed day ends well within this many days.
 _SEARCH_LIMIT = 2 * WINDOW_DAYS
+
+# Dates outside these years are typing errors, and would only make the day-by-day count slow.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 DateLike = dt.date | str
 
@@ -104,19 +107,25 @@ class StayAssessment:
 
 def _date(value: object, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif not isinstance(value, str):
         raise ValidationError(
             f"{where}: expected an ISO date (YYYY-MM-DD), got {value!r}", field=where
         )
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
+    else:
+        try:
+            date = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(
+                f"{where}: {value!r} is not a possible date (use YYYY-MM-DD)", field=where
+            ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
         raise ValidationError(
-            f"{where}: {value!r} is not a possible date (use YYYY-MM-DD)", field=where
-        ) from None
+            f"{where}: {date} is outside {FIRST_YEAR}-{LAST_YEAR}; check the year", field=where
+        )
+    return date
 
 
 def _pair(value: object, where: str, control: dt.date | None) -> Stay:
@@ -150,7 +159,8 @@ def parse_stays(
     if reject_overlaps:
         order = sorted(range(len(parsed)), key=lambda i: parsed[i].entry)
         for a, b in itertools.pairwise(order):
-            if parsed[b].entry <= parsed[a].exit:
+            # Leaving and coming back on the same day is not an overlap.
+            if parsed[b].entry < parsed[a].exit:
                 raise ValidationError(
                     f"stays[{b}] ({parsed[b].entry} to {parsed[b].exit}) overlaps stays[{a}] "
                     f"({parsed[a].entry} to {parsed[a].exit}); correct the dates or merge the two stays",
@@ -160,20 +170,49 @@ def parse_stays(
     return parsed, control, planned
 
 
-def _count(days: set[dt.date], end: dt.date) -> int:
-    start = end - dt.timedelta(days=WINDOW_DAYS - 1)
-    return sum(1 for d in days if start <= d <= end)
+class _Timeline:
+    """Presence flags over a range of days, with window counts in constant time (prefix sums)."""
+
+    def __init__(self, first: dt.date, last: dt.date) -> None:
+        self.first = first
+        self.flags = [0] * ((last - first).days + 1)
+
+    def mark(self, start: dt.date, end: dt.date) -> None:
+        a = max(0, (start - self.first).days)
+        b = min(len(self.flags) - 1, (end - self.first).days)
+        if a <= b:
+            self.flags[a : b + 1] = [1] * (b - a + 1)
+
+    def copy(self) -> _Timeline:
+        other = _Timeline(self.first, self.first)
+        other.flags = list(self.flags)
+        return other
+
+    def counter(self) -> Callable[[dt.date], int]:
+        """Days present in the 180-day window ending on a day (the flags as they are now)."""
+        prefix = [0, *itertools.accumulate(self.flags)]
+        first = self.first
+
+        def count(day: dt.date) -> int:
+            end = (day - first).days + 1
+            return prefix[end] - prefix[max(0, end - WINDOW_DAYS)]
+
+        return count
 
 
-def _last_allowed(present: set[dt.date], start: dt.date) -> dt.date | None:
-    """Last day of continuous presence from `start` such that every day from `start` passes."""
-    days = set(present)
+def _last_allowed(timeline: _Timeline, start: dt.date) -> dt.date | None:
+    """Last day of continuous presence from `start` such that every day from `start` passes.
+
+    A window ends on its day, so continuing presence after day d cannot change d's count: marking
+    the whole continuation at once gives every day's count.
+    """
+    continued = timeline.copy()
+    end = start + dt.timedelta(days=_SEARCH_LIMIT - 1)
+    continued.mark(start, end)
+    count = continued.counter()
     last = None
     day = start
-    for _ in range(_SEARCH_LIMIT):
-        days.add(day)
-        if _count(days, day) > MAX_DAYS:
-            break
+    while day <= end and count(day) <= MAX_DAYS:
         last = day
         day += dt.timedelta(days=1)
     return last
@@ -197,39 +236,54 @@ def assess_stay(
         stays, control_date, intended, reject_overlaps=reject_overlaps
     )
     window = (control - dt.timedelta(days=WINDOW_DAYS - 1), control)
-    present: set[dt.date] = set()
+    # The timeline covers every window judged here: the control date's, and those of the days
+    # from the judged start (intended entry, or the control date) up to the search limit.
+    start = planned.entry if planned else control
+    horizon = (
+        min(control, start) - dt.timedelta(days=WINDOW_DAYS),
+        max(control, start + dt.timedelta(days=_SEARCH_LIMIT)),
+    )
+    timeline = _Timeline(*horizon)
     for stay in parsed:
-        present.update(stay.days())
-    # Days after the control date are never counted as used.
-    used_days = {d for d in present if window[0] <= d <= window[1]}
-    days_used = len(used_days)
+        timeline.mark(stay.entry, stay.exit)
+    # Days after the control date are never counted as used: the window ends on it.
+    days_used = timeline.counter()(control)
     in_window = []
-    for stay in sorted(parsed, key=lambda s: s.entry):
-        n = sum(1 for d in stay.days() if window[0] <= d <= window[1])
-        if n:
+    ordered = sorted(parsed, key=lambda s: s.entry)
+    for stay in ordered:
+        n = (min(stay.exit, window[1]) - max(stay.entry, window[0])).days + 1
+        if n > 0:
             in_window.append((stay.entry, stay.exit, n))
     notes: list[str] = []
-    if len(present) < sum((s.exit - s.entry).days + 1 for s in parsed):
+    if any(b.entry <= a.exit for a, b in itertools.pairwise(ordered)):
         notes.append("Some stays overlap; each calendar day is counted once.")
 
     allowed = None
     first_refused = None
     peak = None
     if planned is not None:
-        with_plan = present | set(planned.days())
-        counts = [(d, _count(with_plan, d)) for d in planned.days()]
+        with_plan = timeline.copy()
+        with_plan.mark(planned.entry, planned.exit)
+        count = with_plan.counter()
+        # Any day past the first 360 of a continuous stay fails anyway (at most 90 can pass).
+        judged = itertools.islice(planned.days(), _SEARCH_LIMIT)
+        counts = [(d, count(d)) for d in judged]
         peak = max(n for _, n in counts)
         refused = [d for d, n in counts if n > MAX_DAYS]
         allowed = not refused
         first_refused = refused[0] if refused else None
-        last_allowed = _last_allowed(present, planned.entry)
+        last_allowed = _last_allowed(timeline, planned.entry)
     else:
-        past = {d for d in present if d <= control}
         in_progress = any(s.entry <= control <= s.exit for s in parsed)
         if not in_progress:
             notes.append(
-                "No stay is in progress on the control date; the last allowed day assumes an entry on it."
+                "No stay is in progress on the control date; "
+                "the last allowed day assumes an entry on it."
             )
+        # Recorded stays after the control date are ignored: presence continues from it.
+        past = _Timeline(*horizon)
+        for stay in parsed:
+            past.mark(stay.entry, min(stay.exit, control))
         last_allowed = _last_allowed(past, control)
 
     return StayAssessment(

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 NAME = "alerts"
 app = typer.Typer(help="The national alert register (N.SIS).", no_args_is_help=True)
 
-PURPOSE = typer.Option("command-line work on the alert register", "--purpose",
-                       help="why you are doing this (recorded in the audit log)")
+Purpose = Annotated[str, typer.Option("--purpose",
+                                      help="why you are doing this (recorded in the audit log)")]
+PURPOSE = "command-line work on the alert register"
 
 
 def _database() -> Database:
@@ -51,10 +52,10 @@ def _principal(db: Database) -> Principal:
 
 @app.command("import")
 def import_(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL, one alert per line"),
-    purpose: str = PURPOSE,
-    batch_size: int = typer.Option(2000, min=1, max=50_000),
-    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL, one alert per line")],
+    purpose: Purpose = PURPOSE,
+    batch_size: Annotated[int, typer.Option(min=1, max=50_000)] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load alerts (the national copy of other countries' alerts, or an export) from a JSONL file.
 
@@ -90,10 +91,10 @@ def import_(
 
 @app.command("export")
 def export(
-    out: Path = typer.Option(Path("-"), "--out", "-o", help="JSONL file ('-' for stdout)"),
-    category: str | None = typer.Option(None, help="only this category"),
-    country: str | None = typer.Option(None, help="only alerts issued by this country"),
-    purpose: str = PURPOSE,
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file ('-' for stdout)")] = Path("-"),
+    category: Annotated[str | None, typer.Option(help="only this category")] = None,
+    country: Annotated[str | None, typer.Option(help="only alerts issued by this country")] = None,
+    purpose: Purpose = PURPOSE,
 ) -> None:
     """Write alerts, one per line, in the API's alert shape (importable again)."""
     from granica.sis import service
@@ -116,22 +117,22 @@ def export(
 
 @app.command("search")
 def search(
-    name: str | None = typer.Option(None, help="person name, any script, order or spelling"),
-    dob: str | None = typer.Option(None, "--dob", help="date of birth YYYY-MM-DD, YYYY-MM or YYYY"),
-    dob_mode: str = typer.Option("exact", help="exact | year | approximate"),
-    nationality: str | None = typer.Option(None),
-    sex: str | None = typer.Option(None),
-    document: str | None = typer.Option(None, help="document number"),
-    vin: str | None = typer.Option(None),
-    plate: str | None = typer.Option(None),
-    firearm: str | None = typer.Option(None, help="firearm serial number"),
-    make: str | None = typer.Option(None),
-    calibre: str | None = typer.Option(None),
-    identifier: str | None = typer.Option(None, help="any object identifier"),
-    country: str | None = typer.Option(None, help="country of the document or plate"),
-    limit: int = typer.Option(20, min=1, max=200),
-    purpose: str = PURPOSE,
-    as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+    name: Annotated[str | None, typer.Option(help="person name, any script, order or spelling")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="date of birth YYYY-MM-DD, YYYY-MM or YYYY")] = None,
+    dob_mode: Annotated[str, typer.Option(help="exact | year | approximate")] = "exact",
+    nationality: Annotated[str | None, typer.Option()] = None,
+    sex: Annotated[str | None, typer.Option()] = None,
+    document: Annotated[str | None, typer.Option(help="document number")] = None,
+    vin: Annotated[str | None, typer.Option()] = None,
+    plate: Annotated[str | None, typer.Option()] = None,
+    firearm: Annotated[str | None, typer.Option(help="firearm serial number")] = None,
+    make: Annotated[str | None, typer.Option()] = None,
+    calibre: Annotated[str | None, typer.Option()] = None,
+    identifier: Annotated[str | None, typer.Option(help="any object identifier")] = None,
+    country: Annotated[str | None, typer.Option(help="country of the document or plate")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    purpose: Purpose = PURPOSE,
+    as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
 ) -> None:
     """Search persons or objects; results are ranked with their reasons and the action to be taken."""
     from granica.errors import ValidationError
@@ -171,8 +172,8 @@ def search(
 
 
 @app.command("show")
-def show(alert_id: str = typer.Argument(..., help="alert id or Schengen identifier"),
-         purpose: str = PURPOSE) -> None:
+def show(alert_id: Annotated[str, typer.Argument(help="alert id or Schengen identifier")],
+         purpose: Purpose = PURPOSE) -> None:
     """One alert as JSON (the API's shape)."""
     from granica.sis import service
 

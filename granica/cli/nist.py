@@ -11,8 +11,9 @@ from typing import Annotated, Any
 import typer
 
 NAME = "nist"
-app = typer.Typer(help="ANSI/NIST-ITL transactions: dump, copy, validate, build.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="ANSI/NIST-ITL transactions: dump, copy, validate, build.", no_args_is_help=True
+)
 
 _IMAGE_SUFFIXES = {".wsq", ".png", ".tif", ".tiff", ".bmp", ".jpg", ".jpeg", ".jp2"}
 
@@ -29,13 +30,22 @@ def _listing(path: Path) -> dict[str, Any]:
     records = []
     for index, record in enumerate(tx.records, start=1):
         if isinstance(record, BinaryRecord):
-            entry: dict[str, Any] = {"record": index, "type": record.type, "binary": True,
-                                     "idc": record.idc, "header": record.header.hex(),
-                                     "data": _describe(record.data)}
+            entry: dict[str, Any] = {
+                "record": index,
+                "type": record.type,
+                "binary": True,
+                "idc": record.idc,
+                "header": record.header.hex(),
+                "data": _describe(record.data),
+            }
             if record.type in (3, 4, 5, 6):
-                entry.update(impression=record.impression, positions=record.finger_positions,
-                             width=record.width, height=record.height,
-                             compression=record.compression)
+                entry.update(
+                    impression=record.impression,
+                    positions=record.finger_positions,
+                    width=record.width,
+                    height=record.height,
+                    compression=record.compression,
+                )
         else:
             fields: list[dict[str, Any]] = []
             for f in record.fields:
@@ -57,8 +67,9 @@ def _is_text(value: bytes) -> bool:
 
 
 @app.command()
-def dump(file: Path, as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False
-         ) -> None:
+def dump(
+    file: Path, as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False
+) -> None:
     """List a transaction's records and fields; images appear as their size and SHA-256.
 
     Example: granica nist dump card.an2 --json
@@ -70,14 +81,18 @@ def dump(file: Path, as_json: Annotated[bool, typer.Option("--json", help="JSON 
     typer.echo(f"{listing['file']}: {listing['bytes']} bytes, {len(listing['records'])} records")
     for r in listing["records"]:
         if r["binary"]:
-            typer.echo(f"  record {r['record']}: type {r['type']} (binary), IDC {r['idc']}, "
-                       f"data {r['data']['bytes']} bytes")
+            typer.echo(
+                f"  record {r['record']}: type {r['type']} (binary), IDC {r['idc']}, "
+                f"data {r['data']['bytes']} bytes"
+            )
             continue
         typer.echo(f"  record {r['record']}: type {r['type']}")
         for f in r["fields"]:
             if "binary" in f:
-                typer.echo(f"    {f['tag']}: <{f['binary']['bytes']} bytes "
-                           f"sha256 {f['binary']['sha256'][:16]}...>")
+                typer.echo(
+                    f"    {f['tag']}: <{f['binary']['bytes']} bytes "
+                    f"sha256 {f['binary']['sha256'][:16]}...>"
+                )
             else:
                 shown = " | ".join(" ^ ".join(sub) for sub in f["value"])
                 typer.echo(f"    {f['tag']}: {shown[:100]}")
@@ -101,9 +116,11 @@ def copy(source: Path, target: Path) -> None:
 
 
 @app.command("validate")
-def validate_cmd(file: Path,
-                 profile: Annotated[str, typer.Option(help="profile name or .toml path")] = "national",
-                 as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False) -> None:
+def validate_cmd(
+    file: Path,
+    profile: Annotated[str, typer.Option(help="profile name or .toml path")] = "national",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
     """List every deviation of a transaction from an application profile; exit 1 if any.
 
     Example: granica nist validate card.an2 --profile eurodac
@@ -115,12 +132,22 @@ def validate_cmd(file: Path,
     prof = load_profile(profile)
     deviations = validate(read_transaction(data), prof, size=len(data))
     if as_json:
-        typer.echo(json.dumps({"profile": prof.name, "deviations":
-                               [d.to_dict() for d in deviations]}, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {"profile": prof.name, "deviations": [d.to_dict() for d in deviations]},
+                ensure_ascii=False,
+            )
+        )
     else:
         for d in deviations:
-            where = ", ".join(x for x in (f"record {d.record}" if d.record else "",
-                                          f"field {d.field}" if d.field else "") if x)
+            where = ", ".join(
+                x
+                for x in (
+                    f"record {d.record}" if d.record else "",
+                    f"field {d.field}" if d.field else "",
+                )
+                if x
+            )
             flag = "" if d.verified else " [rule unverified]"
             typer.echo(f"{d.rule}: {where + ': ' if where else ''}{d.message}{flag}")
         typer.echo(f"{len(deviations)} deviation(s) from profile {prof.name}")
@@ -129,10 +156,13 @@ def validate_cmd(file: Path,
 
 
 @app.command()
-def build(folder: Path, descriptive: Path, output: Path,
-          record_type: Annotated[int, typer.Option(help="4 or 14")] = 14,
-          compression: Annotated[str, typer.Option(help="WSQ20, PNG, JP2, JP2L or NONE")] = "WSQ20"
-          ) -> None:
+def build(
+    folder: Path,
+    descriptive: Path,
+    output: Path,
+    record_type: Annotated[int, typer.Option(help="4 or 14")] = 14,
+    compression: Annotated[str, typer.Option(help="WSQ20, PNG, JP2, JP2L or NONE")] = "WSQ20",
+) -> None:
     """Build a ten-print transaction from a folder of finger images and a JSON of descriptive data.
 
     Images are named by finger position code (01.png ... 10.png, or any name whose number is the
@@ -155,7 +185,9 @@ def build(folder: Path, descriptive: Path, output: Path,
     try:
         spec = json.loads(descriptive.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InputFormatError(f"{descriptive}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        raise InputFormatError(
+            f"{descriptive}: not valid JSON (line {exc.lineno}: {exc.msg})"
+        ) from exc
     head = spec.get("header", {})
     missing = [k for k in ("TOT", "DAI", "ORI", "TCN") if not head.get(k)]
     if missing:
@@ -172,19 +204,32 @@ def build(folder: Path, descriptive: Path, output: Path,
         raise ValidationError(f"{folder}: no finger images named by position (01.png ... 10.png)")
     images = {pos: read_image(path)[0] for pos, path in files.items()}
     header = TransactionHeader(
-        tot=head["TOT"], dai=head["DAI"], ori=head["ORI"], tcn=head["TCN"],
-        date=head.get("DAT") or today(), version=head.get("VER", "0502"),
-        priority=head.get("PRY"), gmt=head.get("GMT") or gmt_now(),
-        domain=tuple(head["DOM"]) if head.get("DOM") else None)
+        tot=head["TOT"],
+        dai=head["DAI"],
+        ori=head["ORI"],
+        tcn=head["TCN"],
+        date=head.get("DAT") or today(),
+        version=head.get("VER", "0502"),
+        priority=head.get("PRY"),
+        gmt=head.get("GMT") or gmt_now(),
+        domain=tuple(head["DOM"]) if head.get("DOM") else None,
+    )
     faces = []
     if spec.get("face"):
         face_path = folder / spec["face"]
         label = {".png": "PNG", ".jp2": "JP2"}.get(face_path.suffix.lower(), "JPEGB")
         faces.append((face_path.read_bytes(), label))
     tp = tenprint_from_images(
-        images, header, descriptive={int(k): str(v) for k, v in spec.get("type2", {}).items()},
-        faces=faces, compression=compression, record_type=record_type)
+        images,
+        header,
+        descriptive={int(k): str(v) for k, v in spec.get("type2", {}).items()},
+        faces=faces,
+        compression=compression,
+        record_type=record_type,
+    )
     data = build_transaction(tp).to_bytes()
     output.write_bytes(data)
-    typer.echo(f"wrote {output}: {len(data)} bytes, {len(tp.fingers)} finger images, "
-               f"{len(tp.faces)} face images")
+    typer.echo(
+        f"wrote {output}: {len(data)} bytes, {len(tp.fingers)} finger images, "
+        f"{len(tp.faces)} face images"
+    )

@@ -164,6 +164,9 @@ def prepare_demo(count: int = DEMO_ALERT_COUNT, echo: Any = print) -> Database:
     else:
         added = seed_demo_alerts(db, count)
         echo(f"Demo alerts: {added} added (target {count:,}; a second run adds none).")
+    from granica.border.demo import seed_demo_border
+
+    echo(f"Demo border crossing points: {seed_demo_border(db)} added.")
     return db
 
 

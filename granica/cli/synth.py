@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,11 +15,11 @@ app = typer.Typer(help="Write synthetic data for demos and benchmarks.", no_args
 
 @app.command("alerts")
 def alerts(
-    count: int = typer.Option(10_000, "--count", "-n", min=1, help="how many alerts"),
-    out: Path = typer.Option(..., "--out", "-o", help="JSONL file to write ('-' for stdout)"),
-    seed: int = typer.Option(1, help="same seed, same alerts"),
-    foreign_share: float = typer.Option(0.4, min=0.0, max=1.0,
-                                        help="share of alerts issued by other countries"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write ('-' for stdout)")],
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="how many alerts")] = 10_000,
+    seed: Annotated[int, typer.Option(help="same seed, same alerts")] = 1,
+    foreign_share: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="share of alerts issued by other countries")] = 0.4,
 ) -> None:
     """Alerts of every category in the import shape, one JSON object per line."""
     from granica.settings import get_settings

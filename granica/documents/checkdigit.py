@@ -9,13 +9,13 @@ import string
 # well above 50,000 MRZs a second on one core.
 _VALUES = {c: i for i, c in enumerate(string.digits + string.ascii_uppercase)}
 _VALUES["<"] = 0
-_TABLE = bytes((_VALUES[chr(b)] % 10) if chr(b) in _VALUES else 0 for b in range(256))
+VALUE_BYTES = bytes((_VALUES[chr(b)] % 10) if chr(b) in _VALUES else 0 for b in range(256))
 ALPHABET = frozenset(_VALUES)
 
 
 def check_digit(value: str) -> str:
     """The check digit of `value` (characters A-Z, 0-9 and `<` only)."""
-    data = value.encode("ascii", "replace").translate(_TABLE)
+    data = value.encode("ascii", "replace").translate(VALUE_BYTES)
     return chr(48 + (7 * sum(data[0::3]) + 3 * sum(data[1::3]) + sum(data[2::3])) % 10)
 
 

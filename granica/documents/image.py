@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import warnings
 from pathlib import Path
 
 from granica.documents.mrz import MrzResult, parse_mrz
@@ -55,7 +56,10 @@ def read_mrz_image(path: str | Path, *, today: dt.date | None = None) -> MrzResu
     from passporteye import read_mrz
 
     try:
-        found = read_mrz(str(path))
+        with warnings.catch_warnings():
+            # PassportEye calls scikit-image APIs that warn about their own future removal.
+            warnings.simplefilter("ignore", FutureWarning)
+            found = read_mrz(str(path))
     except Exception as exc:  # noqa: BLE001 - PassportEye/scikit-image raise many kinds on odd images
         raise InputFormatError(
             f"{path}: the image could not be analysed ({type(exc).__name__}: {exc})", field="image"

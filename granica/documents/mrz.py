@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from granica import clock
-from granica.documents.checkdigit import _TABLE, ALPHABET, digit_matches
+from granica.documents.checkdigit import ALPHABET, VALUE_BYTES, digit_matches
 
 TD1, TD2, TD3, MRVA, MRVB = "TD1", "TD2", "TD3", "MRVA", "MRVB"
 DOCUMENT_TYPES = (TD1, TD2, TD3, MRVA, MRVB)
@@ -40,8 +40,19 @@ LETTER_TO_DIGIT = {"O": "0", "I": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 DIGIT_TO_LETTER = {d: c for c, d in LETTER_TO_DIGIT.items()}
 _MAX_FLIPS = 2
 _ALLOWED = re.compile(r"[A-Z0-9<]*")
+_CLEAN = re.compile(r"[A-Z0-9<]+(?:\n[A-Z0-9<]+)*\n?")
 
 Span = tuple[int, int, int]  # line index, start, end (end exclusive)
+
+
+# A plain dict filled on first use: the warning check reads it for every MRZ, and a module global
+# is cheaper to reach than a cached function call.
+_CODES: dict[str, tuple[str, str]] = {}
+
+
+def _load_codes() -> dict[str, tuple[str, str]]:
+    _CODES.update(country_codes())
+    return _CODES
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +78,13 @@ class _Check:
 
 @dataclass(slots=True)
 class MrzResult:
-    """What an MRZ says and how far it can be trusted. `to_dict()` is the CLI/API contract."""
+    """What an MRZ says and how far it can be trusted. `to_dict()` is the CLI/API contract.
+
+    `fields` are named as in ../shared/data/mrz/vectors.jsonl (fillers trimmed, dates as YYMMDD);
+    `dates` are ISO or None; `checks` the check-digit verdicts as read; `warnings`, `corrections`
+    and `errors` are lists of dicts with a `code`/`field` and a message; `lines` the zone as read,
+    or as corrected when `corrections` is not empty.
+    """
 
     type: str | None
     valid: bool
@@ -115,6 +132,25 @@ def _split_lines(text: str) -> list[str]:
         return [line for line in text.upper().split("\n") if line]
     lines = ["".join(line.split()).upper() for line in text.replace("\r", "\n").split("\n")]
     return [line for line in lines if line]
+
+
+def _clean_lines(text: str) -> list[str] | None:
+    """The lines of an MRZ already in canonical form (the common case), else None."""
+    if _CLEAN.fullmatch(text) is None:
+        return None
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _fast_kind(lines: list[str]) -> str | None:
+    """The layout of canonical lines when their shape is right (no error reporting needed)."""
+    width = len(lines[0])
+    kinds = _SHAPES.get((len(lines), width))
+    if kinds is None or len(lines[1]) != width or len(lines[-1]) != width:
+        return None
+    return kinds[1] if lines[0][0] == "V" else kinds[0]
 
 
 def _guess_type(lines: list[str]) -> str | None:
@@ -170,20 +206,25 @@ def _layout_errors(lines: list[str]) -> tuple[str | None, list[dict[str, str]]]:
     return kind, errors
 
 
-_STATIC: dict[str, tuple[_Check, ...]] = {}
+_STATIC: dict[str, list[_Check]] = {}
 
 
 def _checks_for(kind: str, lines: list[str]) -> list[_Check]:
-    """The check-digit fields of a layout, with the positions they cover in these lines."""
+    """The check-digit fields of a layout, with the positions they cover in these lines.
+
+    Only the TD1/TD2 document number moves (long numbers); the other checks are built once.
+    """
     static = _STATIC.get(kind)
     if static is None:
-        static = _STATIC[kind] = tuple(_build_checks(kind, lines)[1:])
-    number = (
-        _number_check(lines, 0, 5, 15, 30)
-        if kind == TD1
-        else (_number_check(lines, 1, 0, 28, 35) if kind == TD2 else _PLAIN_NUMBER)
-    )
-    return [number, *static]
+        static = _STATIC[kind] = _build_checks(kind, lines)[1:]
+    if kind == TD1:
+        return [_number_check(lines, 0, 5, 15, 30), *static]
+    if kind == TD2:
+        return [_number_check(lines, 1, 0, 28, 35), *static]
+    full = _STATIC.get(kind + "+")
+    if full is None:
+        full = _STATIC[kind + "+"] = [_PLAIN_NUMBER, *static]
+    return full
 
 
 def _build_checks(kind: str, lines: list[str]) -> list[_Check]:
@@ -211,6 +252,7 @@ def _build_checks(kind: str, lines: list[str]) -> list[_Check]:
 
 
 _PLAIN_NUMBER = _Check("document_number", ((1, 0, 9),), (1, 9), False)
+_PLAIN_NUMBER_TD1 = _Check("document_number", ((0, 5, 14),), (0, 14), False)
 
 
 @lru_cache(maxsize=256)
@@ -249,7 +291,7 @@ def _verdicts(lines: list[str], checks: list[_Check]) -> dict[str, bool]:
     Each line is turned once into the bytes of its character values modulo 10 (enough for a sum
     modulo 10); a check then only slices and sums those bytes.
     """
-    values = [line.encode("ascii").translate(_TABLE) for line in lines]
+    values = [line.encode("ascii").translate(VALUE_BYTES) for line in lines]
     out: dict[str, bool] = {}
     for check in checks:
         spans = check.spans
@@ -270,6 +312,48 @@ def _verdicts(lines: list[str], checks: list[_Check]) -> dict[str, bool]:
     return out
 
 
+def _w(data: bytes) -> int:
+    """Check digit value of translated bytes (see checkdigit.VALUE_BYTES)."""
+    return (7 * sum(data[0::3]) + 3 * sum(data[1::3]) + sum(data[2::3])) % 10
+
+
+def _fast_verdicts(kind: str, lines: list[str]) -> dict[str, bool] | None:
+    """The verdicts of the common layouts written out position by position (the hot path).
+
+    Gives None where the generic `_verdicts` must decide: a `<` check digit (absent field or
+    TD1/TD2 long document number).
+    """
+    if kind == TD1:
+        l1, l2 = lines[0], lines[1]
+        if "<" in (l1[14], l2[6], l2[14], l2[29]):
+            return None
+        v1 = l1.encode("ascii").translate(VALUE_BYTES)
+        v2 = l2.encode("ascii").translate(VALUE_BYTES)
+        return {
+            "document_number": ord(l1[14]) - 48 == _w(v1[5:14]),
+            "birth_date": ord(l2[6]) - 48 == _w(v2[0:6]),
+            "expiry_date": ord(l2[14]) - 48 == _w(v2[8:14]),
+            "composite": ord(l2[29]) - 48 == _w(v1[5:30] + v2[0:7] + v2[8:15] + v2[18:29]),
+        }
+    l2 = lines[1]
+    if "<" in (l2[9], l2[19], l2[27]):
+        return None
+    v = l2.encode("ascii").translate(VALUE_BYTES)
+    out = {
+        "document_number": ord(l2[9]) - 48 == _w(v[0:9]),
+        "birth_date": ord(l2[19]) - 48 == _w(v[13:19]),
+        "expiry_date": ord(l2[27]) - 48 == _w(v[21:27]),
+    }
+    if kind == TD3:
+        if l2[42] == "<":
+            return None
+        out["optional_data"] = ord(l2[42]) - 48 == _w(v[28:42])
+        out["composite"] = ord(l2[43]) - 48 == _w(v[0:10] + v[13:20] + v[21:43])
+    elif kind == TD2:
+        out["composite"] = ord(l2[35]) - 48 == _w(v[0:10] + v[13:20] + v[21:35])
+    return out
+
+
 def _passes(lines: list[str], check: _Check) -> bool:
     r, c = check.digit
     return digit_matches(_text(lines, check.spans), lines[r][c])
@@ -278,8 +362,10 @@ def _passes(lines: list[str], check: _Check) -> bool:
 # --- fields -----------------------------------------------------------------------------------
 
 
-def _fields(kind: str, lines: list[str], number: _Check) -> dict[str, str]:
+def _fields(kind: str, lines: list[str], number: _Check | None) -> dict[str, str]:
     # Written out field by field, without helper calls: this runs for every MRZ parsed.
+    if number is None:
+        number = _PLAIN_NUMBER_TD1 if kind == TD1 else _PLAIN_NUMBER
     spans = number.spans
     if len(spans) == 1:
         r, a, b = spans[0]
@@ -346,33 +432,42 @@ def _possible(year: int, month: int, day: int) -> bool:
     return month == 2 and day == 29 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+# Every MMDD that can exist (29 February included; the year decides that one).
+_MMDD = frozenset(
+    f"{m:02d}{d:02d}"
+    for m in range(1, 13)
+    for d in range(1, _DAYS_IN_MONTH[m] + (2 if m == 2 else 1))
+)
+
+
 def _birth_key(value: str, today_key: int) -> int:
     """YYMMDD -> YYYYMMDD of the latest possible date not after today; 0 when impossible."""
-    if len(value) != 6 or not value.isdigit():
+    if value[2:] not in _MMDD or not value[:2].isdigit():
         return 0
-    number = int(value)
-    yy, month, day = number // 10000, number // 100 % 100, number % 100
-    for year in (2000 + yy, 1900 + yy):
-        key = year * 10000 + number % 10000
-        if key <= today_key and _possible(year, month, day):
-            return key
-    return 0
+    # (2000 + YY) * 10000 + MMDD is just 20000000 + YYMMDD.
+    key = 20000000 + int(value)
+    if key > today_key or (value[2:] == "0229" and not _possible(key // 10000, 2, 29)):
+        key -= 1000000
+        if value[2:] == "0229" and not _possible(key // 10000, 2, 29):
+            return 0
+    return key if key <= today_key else 0
 
 
 def _expiry_key(value: str, today_year: int, birth_key: int) -> int:
     """YYMMDD -> YYYYMMDD within 50 years of today and not before birth; 0 when impossible."""
-    if len(value) != 6 or not value.isdigit():
+    if value[2:] not in _MMDD or not value[:2].isdigit():
         return 0
-    number = int(value)
-    yy, month, day = number // 10000, number // 100 % 100, number % 100
-    year = 2000 + yy
+    key = 20000000 + int(value)
+    year = key // 10000
     if year >= today_year + 50:
-        year -= 100
+        key -= 1000000
     elif year < today_year - 50:
-        year += 100
-    if birth_key and year * 10000 + number % 10000 < birth_key:
-        year += 100
-    return year * 10000 + number % 10000 if _possible(year, month, day) else 0
+        key += 1000000
+    if key < birth_key:
+        key += 1000000
+    if value[2:] == "0229" and not _possible(key // 10000, 2, 29):
+        return 0
+    return key
 
 
 def _iso(key: int, value: str) -> str | None:
@@ -577,10 +672,15 @@ _OLD_STYLE_LAST_EXPIRY = _key(OLD_STYLE_LAST_EXPIRY)
 
 
 def _warnings(
-    fields: dict[str, str], birth: int, expiry: int, today: dt.date, name_field: str
+    fields: dict[str, str],
+    birth: int,
+    expiry: int,
+    today: dt.date,
+    today_key: int,
+    name_field: str,
 ) -> list[dict[str, str]]:
     warnings: list[dict[str, str]] = []
-    codes = country_codes()
+    codes = _CODES or _load_codes()
     for key in ("issuing_state", "nationality"):
         if fields[key] not in codes:
             warnings.append(
@@ -609,7 +709,7 @@ def _warnings(
                 f"expiry date {raw_expiry!r} is not a possible date",
             )
         )
-    elif expiry < _key(today):
+    elif expiry < today_key:
         warnings.append(
             _warn("expired", "expiry_date", f"the document expired on {_iso(expiry, raw_expiry)}")
         )
@@ -668,6 +768,9 @@ def _malformed(kind: str | None, errors: list[dict[str, str]], lines: list[str])
 _OCR_FILLER = re.compile(r"(?<=<)K(?=[<K])|(?<=[<K])K(?=<)")
 
 
+_OCR_TAIL = re.compile(r"[<«][<K«]*$")
+
+
 def normalize_ocr_text(text: str) -> str:
     """Undo what general-purpose OCR does to fillers: `<` read as K, and runs of them miscounted.
 
@@ -685,9 +788,10 @@ def normalize_ocr_text(text: str) -> str:
     for line in lines:
         for _ in range(3):
             line = _OCR_FILLER.sub("<", line)
-        body = line.rstrip("<K«")
-        if len(body) < len(line) and len(body) <= width:
-            line = body.ljust(width, "<")
+        # The trailing run starts at a filler: K's right after a letter are part of a name.
+        tail = _OCR_TAIL.search(line)
+        if tail is not None and tail.start() <= width:
+            line = line[: tail.start()].ljust(width, "<")
         out.append(line)
     return "\n".join(out)
 
@@ -707,31 +811,44 @@ def parse_mrz(
         today = clock.today()
     if from_ocr:
         text = normalize_ocr_text(text)
-    lines = _split_lines(text)
-    kind, errors = _layout_errors(lines)
-    if errors or kind is None:
-        return _malformed(kind, errors, lines)
-    checks = _checks_for(kind, lines)
-    verdicts = _verdicts(lines, checks)
+    clean = _clean_lines(text)
+    kind = _fast_kind(clean) if clean else None
+    if clean and kind:
+        lines = clean
+    else:
+        lines = _split_lines(text)
+        found, errors = _layout_errors(lines)
+        if errors or found is None:
+            return _malformed(found, errors, lines)
+        kind = found
+    checks: list[_Check] | None = None
+    verdicts = _fast_verdicts(kind, lines)
+    if verdicts is None:
+        checks = _checks_for(kind, lines)
+        verdicts = _verdicts(lines, checks)
     valid = all(verdicts.values())
     corrections: list[dict[str, Any]] = []
     read = lines
     if (not valid or from_ocr) and correct:
-        read, corrections = _correct(kind, lines, checks, verdicts, from_ocr)
+        read, corrections = _correct(
+            kind, lines, checks or _checks_for(kind, lines), verdicts, from_ocr
+        )
         if corrections:
             checks = _checks_for(kind, read)
         else:
             read = lines
-    fields = _fields(kind, read, checks[0])
-    birth = _birth_key(fields["birth_date"], _key(today))
+    # Without a check list the document number is the plain 9-character field (no overflow).
+    fields = _fields(kind, read, checks[0] if checks else None)
+    today_key = _key(today)
+    birth = _birth_key(fields["birth_date"], today_key)
     expiry = _expiry_key(fields["expiry_date"], today.year, birth)
     dates = {
         "birth_date": _iso(birth, fields["birth_date"]),
         "expiry_date": _iso(expiry, fields["expiry_date"]),
     }
     name_field = read[2] if kind == TD1 else read[0][5:]
-    warnings = _warnings(fields, birth, expiry, today, name_field)
-    if kind == TD1 and not verdicts["document_number"] and read[0][14] == "<":
+    warnings = _warnings(fields, birth, expiry, today, today_key, name_field)
+    if kind == TD1 and checks and not verdicts["document_number"] and read[0][14] == "<":
         number = checks[0]
         with_filler = _text(read, number.spans)[:9] + "<" + _text(read, number.spans)[9:]
         r, c = number.digit

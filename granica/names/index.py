@@ -35,50 +35,67 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 
 from granica.errors import EmptyNameError
 from granica.names.scoring import compare_prepared, score_prepared
 from granica.names.params import DEFAULT_THRESHOLD
-from granica.names.parse import INITIAL, NUMBER, PARTICLE
-from granica.names.prepare import PreparedName, prepare
+from granica.names.prepare import (
+    F_INITIAL,
+    F_NUMBER,
+    F_PARTICLE,
+    PartForms,
+    PreparedName,
+    prepare,
+)
 
 MAX_KEYS = 12
 
 
-def blocking_keys_prepared(p: PreparedName) -> set[str]:
-    """Blocking keys of a prepared name (see the module docstring)."""
-    keys: set[str] = set()
+def blocking_keys_prepared(p: PreparedName) -> frozenset[str]:
+    """Blocking keys of a prepared name (see the module docstring); cached on it."""
+    if p.keys is not None:
+        return p.keys
+    keys: list[str] = []
     for variant in p.variants():
         for key in _keys_of_one(variant):
-            if len(keys) < MAX_KEYS or key in keys:
-                keys.add(key)
-    return keys
+            if key not in keys and len(keys) < MAX_KEYS:
+                keys.append(key)
+    p.keys = frozenset(keys)
+    return p.keys
 
 
 def _keys_of_one(p: PreparedName) -> list[str]:
-    strong: list[tuple[int, int, list[str]]] = []
-    weak: list[tuple[int, int, list[str]]] = []
-    for part in p.parts:
-        if part.role in (PARTICLE, INITIAL):
+    strong: list[tuple[int, int, PartForms]] = []
+    weak: list[tuple[int, int, PartForms]] = []
+    keys: list[str] = []
+    heads: list[str] = []
+    for part, flags in zip(p.parts, p.flags):
+        if flags & (F_PARTICLE | F_INITIAL):
             continue
         forms = part.forms
-        if part.role == NUMBER:
-            strong.append((0, 0, [f"n:{forms.primary}"]))
+        if flags & F_NUMBER:
+            keys.append(f"n:{forms.primary}")
             continue
-        skels = sorted(f"s:{s}" for s in forms.skels)
-        canons = sorted(f"c:{c}" for c in forms.canons)
-        rank = 2 if forms.weak else (1 if forms.common else 0)
-        (weak if forms.weak else strong).append((rank, -len(forms.primary), skels + canons))
+        if forms.weak:
+            weak.append((2, -len(forms.primary), forms))
+            continue
+        strong.append((1 if forms.common else 0, -len(forms.primary), forms))
+        heads.append(forms.head)
     chosen = strong or weak
-    chosen.sort(key=lambda t: (t[0], t[1]))
-    keys: list[str] = []
-    # Skeleton keys first (recall), then the canon keys (ranking), to MAX_KEYS.
-    for want in ("s:", "n:", "c:"):
-        for _rank, _len, ks in chosen:
-            for k in ks:
-                if k.startswith(want) and k not in keys and len(keys) < MAX_KEYS:
-                    keys.append(k)
-    return keys
+    if len(chosen) > 1:
+        chosen.sort(key=lambda t: (t[0], t[1]))
+    # The first and last names' initial sounds, in either order: finds a true
+    # match whose rare part has a spelling mistake ("Pulin" for "Putin").
+    if len(heads) >= 2:
+        first, last = heads[0], heads[-1]
+        keys.append("i:" + (first + last if first <= last else last + first))
+    for _rank, _len, forms in chosen:
+        keys.extend(k for k in forms.skel_keys if k not in keys)
+    for _rank, _len, forms in chosen:
+        keys.extend(k for k in forms.canon_keys if k not in keys)
+    return keys[:MAX_KEYS]
 
 
 def blocking_keys(name: str) -> set[str]:
@@ -86,7 +103,7 @@ def blocking_keys(name: str) -> set[str]:
 
     Raises granica.errors.EmptyNameError when the name has nothing to compare.
     """
-    return blocking_keys_prepared(prepare(name))
+    return set(blocking_keys_prepared(prepare(name)))
 
 
 @dataclass(slots=True)
@@ -120,18 +137,19 @@ class NameIndex:
     """In-memory index of the names of records (alerts), several names each.
 
     add() and remove() are cheap; search() generates candidates from blocking
-    keys weighted by rarity, then scores the best `pool` of them. Thread-safe
-    for concurrent searches; writes take a lock.
+    keys weighted by rarity, then scores the best `pool` of them. Searches may
+    run concurrently; writes take a lock.
     """
 
-    def __init__(self, pool: int = 150, max_key_share: float = 0.05) -> None:
+    def __init__(self, pool: int = 100, max_key_share: float = 0.03, widen: int = 8) -> None:
         self.pool = pool
+        self.widen = widen
         self.max_key_share = max_key_share
         self._lock = threading.Lock()
         self._names: list[str] = []
+        self._sketches: list[str] = []
         self._owner: list[str] = []
-        self._keys_of: list[tuple[str, ...]] = []
-        self._alive = np.zeros(1024, dtype=bool)
+        self._alive = bytearray()  # 1 live, 0 removed; read by numpy without a copy
         self._records: dict[str, list[int]] = {}
         self._postings: dict[str, array] = {}
         self._live_names = 0
@@ -147,31 +165,28 @@ class NameIndex:
     def add(self, record_id: str, names: Iterable[str]) -> int:
         """Index the names of a record (replacing what it had); returns how many
         names were indexed. Names with nothing to compare are skipped."""
-        prepared: list[tuple[str, set[str]]] = []
+        prepared: list[tuple[str, frozenset[str], str]] = []
         for name in names:
             try:
-                keys = blocking_keys_prepared(_prepared(name))
+                p = _prepared(name)
             except EmptyNameError:
                 continue
-            prepared.append((name, keys))
+            prepared.append((name, blocking_keys_prepared(p), p.sketch))
         with self._lock:
             if record_id in self._records:
                 self._remove_locked(record_id)
             ids: list[int] = []
-            for name, keys in prepared:
+            postings = self._postings
+            for name, keys, sketch in prepared:
                 nid = len(self._names)
                 self._names.append(name)
+                self._sketches.append(sketch)
                 self._owner.append(record_id)
-                self._keys_of.append(tuple(keys))
-                if nid >= len(self._alive):
-                    grown = np.zeros(len(self._alive) * 2, dtype=bool)
-                    grown[: len(self._alive)] = self._alive
-                    self._alive = grown
-                self._alive[nid] = True
+                self._alive.append(1)
                 for key in keys:
-                    posting = self._postings.get(key)
+                    posting = postings.get(key)
                     if posting is None:
-                        posting = self._postings[key] = array("i")
+                        posting = postings[key] = array("i")
                     posting.append(nid)
                 ids.append(nid)
             self._records[record_id] = ids
@@ -189,14 +204,14 @@ class NameIndex:
     def _remove_locked(self, record_id: str) -> None:
         ids = self._records.pop(record_id)
         for nid in ids:
-            self._alive[nid] = False
+            self._alive[nid] = 0
         self._live_names -= len(ids)
         # Postings keep the dead ids (masked at search time); compact() drops them.
 
     def compact(self) -> None:
         """Drop removed names from the postings (after many removals)."""
         with self._lock:
-            alive = self._alive
+            alive = np.frombuffer(self._alive, dtype=np.uint8) > 0
             for key, posting in list(self._postings.items()):
                 arr = np.frombuffer(posting, dtype=np.int32)
                 kept = arr[alive[arr]]
@@ -206,37 +221,52 @@ class NameIndex:
                     self._postings[key] = array("i", kept.tobytes())
 
     def candidates(self, p: PreparedName, pool: int | None = None) -> list[int]:
-        """Name ids sharing blocking keys with `p`, rarest-keys-first, at most `pool`."""
-        pool = pool or self.pool
+        """Name ids sharing blocking keys with `p`, the rarest keys weighing most,
+        best first, at most `pool`."""
         keys = blocking_keys_prepared(p)
+        # Under the lock: numpy reads the postings in place, and an array that is
+        # being read cannot grow (the views are gone when _candidates returns).
+        with self._lock:
+            return self._candidates(p, keys, pool or self.pool)
+
+    def _candidates(self, p: PreparedName, keys: frozenset[str], pool: int) -> list[int]:
         total = max(self._live_names, 1)
-        lists = []
+        found = []
         for key in keys:
             posting = self._postings.get(key)
             if posting is not None and len(posting):
-                lists.append((len(posting), key, posting))
-        if not lists:
+                found.append((len(posting), key, posting))
+        if not found:
             return []
-        lists.sort()
-        cap = max(int(total * self.max_key_share), 2000)
-        chosen = [t for t in lists if t[0] <= cap] or lists[:1]
-        arrays = [np.frombuffer(t[2], dtype=np.int32) for t in chosen]
-        weights = np.concatenate(
-            [np.full(len(a), math.log(1 + total / t[0])) for a, t in zip(arrays, chosen)]
-        )
-        ids = np.concatenate(arrays)
-        uniq, inverse = np.unique(ids, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights)
-        sums *= self._alive[uniq]
-        live = int(np.count_nonzero(sums))
-        if live == 0:
-            return []
-        if live > pool:
-            top = np.argpartition(-sums, pool - 1)[:pool]
+        found.sort()
+        cap = max(int(total * self.max_key_share), 5000)
+        chosen = [t for t in found if t[0] <= cap] or found[:1]
+        size = len(self._names)
+        sums = np.zeros(size, dtype=np.float64)
+        alive = np.frombuffer(self._alive, dtype=np.uint8)
+        for length, _key, posting in chosen:
+            ids = np.frombuffer(posting, dtype=np.int32)
+            # Rarity weight (IDF); ids within one posting are distinct.
+            sums[ids] += math.log(1.0 + total / length)
+        sums *= alive[:size]
+        hit = np.flatnonzero(sums)
+        wide = pool * self.widen
+        if len(hit) > wide:
+            hit = hit[np.argpartition(-sums[hit], wide - 1)[:wide]]
+        if len(hit) > pool:
+            # Many names share the same keys (all the Vladimir P.s): rank them by
+            # how alike their skeletons are, then keep the best `pool`.
+            sketches = self._sketches
+            alike = cdist(
+                [p.sketch], [sketches[x] for x in hit], scorer=fuzz.token_sort_ratio,
+                dtype=np.float64, workers=1,
+            )[0]  # fmt: skip
+            rank = sums[hit] / max(float(sums[hit].max()), 1e-9) + alike / 100.0
+            best = np.argpartition(-rank, pool - 1)[:pool]
+            hit = hit[best[np.argsort(-rank[best], kind="stable")]]
         else:
-            top = np.nonzero(sums)[0]
-        top = top[np.argsort(-sums[top], kind="stable")]
-        return [int(x) for x in uniq[top]]
+            hit = hit[np.argsort(-sums[hit], kind="stable")]
+        return [int(x) for x in hit]
 
     def search(self, name: str, limit: int = 20, explain: bool = True) -> list[Candidate]:
         """Records whose names best match `name`, best first (at most `limit`).
@@ -247,11 +277,7 @@ class NameIndex:
         best: dict[str, tuple[float, int]] = {}
         names, owner = self._names, self._owner
         for nid in self.candidates(p):
-            try:
-                q = _prepared(names[nid])
-            except EmptyNameError:  # pragma: no cover - never indexed
-                continue
-            s = score_prepared(p, q)
+            s = score_prepared(p, _prepared(names[nid]))
             rid = owner[nid]
             old = best.get(rid)
             if old is None or s > old[0]:

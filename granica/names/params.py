@@ -21,6 +21,7 @@ class MatchParams:
     skeleton: float = 0.95
     skeleton_near: float = 0.8
     initial: float = 0.72
+    patronymic_stem: float = 0.9
     truncated: float = 0.88
     # Spelling distance: pairs below this normalised similarity do not match.
     fuzzy_floor: float = 0.70
@@ -35,9 +36,11 @@ class MatchParams:
     weight_initial: float = 0.45
     weight_number: float = 0.3
     # Costs of what is left unmatched, relative to a part's weight.
-    substitution: float = 1.6  # a different name in place of one (Hans vs Franz)
-    indel: float = 0.3  # a name missing on one side (a dropped middle name)
-    leading: float = 1.6  # the first given name missing (Qusay Saddam vs Saddam)
+    substitution: float = 10.0  # a different name in place of one (Hans vs Franz)
+    indel: float = 0.2  # a name missing on one side (a dropped middle name)
+    leading: float = 2.0  # the first given name missing (Qusay Saddam vs Saddam)
+    # Both first given names there and different (Ali vs Hala Saddam Hussein): multiplier.
+    leading_substitution: float = 0.0
     # Matched pairs out of order: multiplier of their score.
     out_of_order: float = 0.75
     # A name whose matched parts are all initials ("N. N."): multiplier.

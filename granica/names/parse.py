@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from granica.names.script import clean
 from granica.names.translit import ascii_variants, latin_readings
@@ -74,7 +75,19 @@ _AR_ABD = "عبد"
 _AR_ALLAH = "الله"
 _AR_DIN = "الدين"
 
-_PATRONYMIC_SUFFIXES = ("vich", "vych", "vna", "ichna", "ovici", "evici", "ogly", "oglu")
+_PATRONYMIC_SUFFIXES = (
+    "vich", "vych", "vitch", "witsch", "owicz", "ewicz", "vna", "ichna", "ovici", "evici",
+    "ogly", "oglu",
+)  # fmt: skip
+_PATRONYMIC_STEM = re.compile(
+    r"(ovich|evich|ovych|evych|ovitch|owitsch|ewitsch|owicz|ewicz|ovna|evna|ivna|ichna"
+    r"|ovici|evici|ogly|oglu|vich|vych|vna)$"
+)
+
+
+def patronymic_stem(ascii_word: str) -> str:
+    """The father's name in a patronymic: Vladimirovich -> vladimir."""
+    return _PATRONYMIC_STEM.sub("", ascii_word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +110,36 @@ class ParsedName:
     ignored: tuple[str, ...]
 
 
+@lru_cache(maxsize=262144)
 def _ascii(word: str) -> str:
     return ascii_variants(latin_readings(word)[0])[-1]
+
+
+# "SergeiLavrov", "RamiMakhlouf": two names run together, split at the capital
+# (only between parts of three letters or more: McDonald, DeVries stay whole).
+def _camel_split(word: str) -> list[str]:
+    cuts = [0]
+    for k in range(3, len(word) - 2):
+        if (
+            word[k].isupper()
+            and word[k - 3 : k].islower()
+            and word[k + 1 : k + 3].islower()
+            and k - cuts[-1] >= 3
+        ):
+            cuts.append(k)
+    cuts.append(len(word))
+    return [word[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
 
 
 def _split_words(text: str) -> list[str]:
     out: list[str] = []
     for raw in _WORD_SPLIT.split(text):
         word = _APOSTROPHES.sub("", raw)
-        if word:
+        if not word:
+            continue
+        if len(word) > 5 and not word[1:].islower() and not word.isupper():
+            out.extend(_camel_split(word))
+        else:
             out.append(word)
     return out
 
@@ -153,6 +187,9 @@ def split_compound(word: str) -> list[str]:
 
 
 def _split_arabic(word: str) -> list[str]:
+    inner = word.find(_AR_ABD, 2)
+    if inner > 0:  # "محمدعبد": two names written together
+        return [*_split_arabic(word[:inner]), *_split_arabic(word[inner:])]
     if word.startswith(_AR_ABD) and len(word) > len(_AR_ABD) + 1:
         rest = word[len(_AR_ABD) :]
         if rest.startswith("ال") and len(rest) > 3 and rest != _AR_ALLAH:
@@ -208,7 +245,7 @@ def parse(name: str) -> ParsedName:
         last_index = len(given) - 1 if given else len(words) - 1
         for i, (w, role) in enumerate(words):
             # Only the end of the field can be cut off: the last given name.
-            parts.extend(_expand(w, role, truncatable and i == last_index, ignored))
+            _extend(parts, ignored, w, role, truncatable and i == last_index)
         return ParsedName(name, tuple(parts), form, False, tuple(ignored))
 
     words_roles: list[tuple[str, str]]
@@ -227,34 +264,39 @@ def parse(name: str) -> ParsedName:
     for word, role in words_roles:
         if _ascii(word) in NASAB or word in ("بن", "بنت"):
             nasab = True
-        parts.extend(_expand(word, role, False, ignored))
+        _extend(parts, ignored, word, role, False)
     return ParsedName(name, tuple(parts), form, nasab, tuple(ignored))
 
 
-def _expand(word: str, role: str, truncatable: bool, ignored: list[str]) -> list[Part]:
-    """Classify one word (dropping titles and articles) and split compounds."""
+def _extend(parts: list[Part], ignored: list[str], word: str, role: str, trunc: bool) -> None:
+    expanded, dropped = _expand(word, role, trunc)
+    parts.extend(expanded)
+    if dropped:
+        ignored.append(dropped)
+
+
+@lru_cache(maxsize=262144)
+def _expand(word: str, role: str, truncatable: bool) -> tuple[tuple[Part, ...], str | None]:
+    """Classify one word (dropping titles and articles) and split compounds;
+    returns the parts and the word if it was dropped."""
     word = unicodedata.normalize("NFC", word)
     if any(ch.isdigit() for ch in word):
         if word.isdigit():
-            return [Part(word, NUMBER)]
+            return (Part(word, NUMBER),), None
         word = word.translate(_DIGIT_LOOKALIKE)
     low = _ascii(word)
-    if low in HONORIFICS:
-        ignored.append(word)
-        return []
-    if low in ARTICLES or word == "ال":
-        ignored.append(word)
-        return []
+    if low in HONORIFICS or low in ARTICLES or word == "ال":
+        return (), word
     if low in NASAB or word in ("بن", "بنت"):
-        ignored.append(word)
-        return []
+        return (), word
     if low in PARTICLES:
-        return [Part(word, PARTICLE)]
+        return (Part(word, PARTICLE),), None
     if len(low) == 1:
-        return [Part(word, INITIAL)]
+        return (Part(word, INITIAL),), None
     if is_patronymic(word):
-        return [Part(word, PATRONYMIC, truncatable)]
+        return (Part(word, PATRONYMIC, truncatable),), None
     pieces = split_compound(word)
     if len(pieces) == 1:
-        return [Part(word, role, truncatable)]
-    return [Part(p, role, truncatable and i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        return (Part(word, role, truncatable),), None
+    last = len(pieces) - 1
+    return tuple(Part(p, role, truncatable and i == last) for i, p in enumerate(pieces)), None

@@ -11,6 +11,7 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import jellyfish
 
@@ -20,6 +21,7 @@ from granica.names.parse import (
     INITIAL,
     NUMBER,
     PARTICLE,
+    PATRONYMIC,
     ParsedName,
     Part,
     canonical_word,
@@ -60,6 +62,10 @@ class PartForms:
     vowelless: bool  # written in a script without short vowels
     common: bool
     weak: bool
+    skel_keys: tuple[str, ...]  # blocking keys from the skeletons ("s:mhmd")
+    canon_keys: tuple[str, ...]  # blocking keys from the canon spellings ("c:mahamad")
+    head: str  # first sound of the preferred spelling, in skeleton classes
+    skel: str  # skeleton of the preferred spelling
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,26 +79,75 @@ class PreparedPart:
     truncatable: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedName:
-    """A name ready for comparison. Immutable; safe to share between threads."""
+# Bit flags of a part's role, for the comparison's fast path.
+F_INITIAL = 1
+F_NUMBER = 2
+F_PATRONYMIC = 4
+F_TRUNCATABLE = 8
+F_PARTICLE = 16
+_ROLE_FLAGS = {INITIAL: F_INITIAL, NUMBER: F_NUMBER, PATRONYMIC: F_PATRONYMIC, PARTICLE: F_PARTICLE}
 
-    original: str
-    parts: tuple[PreparedPart, ...]
-    form: str
-    nasab: bool
-    ignored: tuple[str, ...]
-    overflow: bool  # more parts than MAX_PARTS: the rest were ignored
-    # Other names written in the same string: "A; B" or "A (B)", as lists do.
-    alternatives: tuple[PreparedName, ...] = ()
+
+class PreparedName:
+    """A name ready for comparison: its parts with their spellings, roles and
+    weights, and what the comparison needs precomputed. Immutable by contract;
+    safe to share between threads and to cache."""
+
+    __slots__ = (
+        "original", "parts", "form", "nasab", "ignored", "overflow", "alternatives",
+        "sort_key", "forms", "weights", "flags", "lead", "keys", "sketch",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        original: str,
+        parts: tuple[PreparedPart, ...],
+        form: str,
+        nasab: bool,
+        ignored: tuple[str, ...],
+        overflow: bool,
+        alternatives: tuple[PreparedName, ...] = (),
+    ) -> None:
+        self.original = original
+        self.parts = parts
+        self.form = form
+        self.nasab = nasab
+        self.ignored = ignored
+        self.overflow = overflow  # more parts than MAX_PARTS: the rest were ignored
+        # Other names written in the same string: "A; B" or "A (B)", as lists do.
+        self.alternatives = alternatives
+        self.forms = tuple(p.forms for p in parts)
+        self.weights = tuple(p.weight for p in parts)
+        self.flags = tuple(
+            _ROLE_FLAGS.get(p.role, 0) | (F_TRUNCATABLE if p.truncatable else 0) for p in parts
+        )
+        self.sort_key = tuple(f.primary for f in self.forms) + (original,)
+        self.lead = lead_index(parts, range(len(parts)))
+        self.keys: frozenset[str] | None = None  # blocking keys, filled on first use
+        # The skeletons in sorted order: a cheap string for ranking candidates.
+        self.sketch = " ".join(sorted(f.skel for f, g in zip(self.forms, self.flags) if not g & F_PARTICLE))
 
     def variants(self) -> tuple[PreparedName, ...]:
         """This name and its alternatives."""
         return (self, *self.alternatives)
 
-    @property
-    def sort_key(self) -> tuple[str, ...]:
-        return tuple(p.forms.primary for p in self.parts) + (self.original,)
+    def __repr__(self) -> str:
+        return f"PreparedName({self.original!r}, parts={[p.text for p in self.parts]})"
+
+
+def lead_index(parts: tuple[PreparedPart, ...], order: Any) -> int | None:
+    """The first given name: the first part that is not a particle, a number or
+    the weak head of a compound (ABD of Abd al-Qadir)."""
+    fallback = None
+    for k in order:
+        part = parts[k]
+        if part.role in (PARTICLE, NUMBER):
+            continue
+        if part.forms.weak:
+            fallback = int(k) if fallback is None else fallback
+            continue
+        return int(k)
+    return fallback
 
 
 _lock = threading.Lock()
@@ -138,6 +193,11 @@ def _make_forms(word: str, uid: int) -> PartForms:
                 stripped = _strip_article(variant, vowelless)
                 if stripped:
                     forms.append(stripped)
+    for f in list(forms):
+        # An ASCII DJ may be a folded D-stroke, which the MRZ also writes as D
+        # (Djordje / DORDE / Đorđe).
+        if "dj" in f:
+            forms.append(f.replace("dj", "d"))
     if not forms:
         # A script without a table (CJK, Devanagari ...): compared as written.
         forms = [word.lower()]
@@ -147,8 +207,14 @@ def _make_forms(word: str, uid: int) -> PartForms:
         # A final H after a vowel: TA MARBUTA (Hamzah/Hamza) or a real HA (Salih).
         if len(f) > 3 and f[-1] == "h" and f[-2] in "aeiou":
             spellings.append(f[:-1])
-    canons = list(dict.fromkeys(c for c in (canon(f) for f in spellings) if c)) or forms
-    skels = [s for s in (skeleton(c) for c in canons) if s] or canons
+    digraphs = not vowelless
+    canons = list(dict.fromkeys(c for c in (canon(f, digraphs) for f in spellings) if c)) or forms
+    skels = [s for s in (skeleton(c) for c in canons) if s]
+    if not vowelless:
+        # TH, KH, SH, ZH may be two Arabic letters (Fethi = F-T-H-Y, Azhar = A-Z-H-R):
+        # skeletons of the letter-by-letter spelling too.
+        skels.extend(s for s in (skeleton(canon(f, False)) for f in spellings) if s)
+    skels = list(dict.fromkeys(skels)) or canons
     primary = forms[0]
     return PartForms(
         uid=uid,
@@ -161,6 +227,10 @@ def _make_forms(word: str, uid: int) -> PartForms:
         vowelless=vowelless,
         common=any(c in COMMON_CANONS for c in canons),
         weak=any(c in WEAK_CANONS for c in canons),
+        skel_keys=tuple(sorted(f"s:{k}" for k in skels)),
+        canon_keys=tuple(sorted(f"c:{k}" for k in canons)),
+        head=skels[0][:1],
+        skel=skels[0],
     )
 
 

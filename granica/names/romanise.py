@@ -40,18 +40,24 @@ _NON_ALPHA = re.compile(r"[^a-z]")
 
 
 @lru_cache(maxsize=262144)
-def canon(ascii_word: str) -> str:
+def canon(ascii_word: str, digraphs: bool = True) -> str:
     """The romanisation-neutral spelling of an ASCII lower-case word.
 
     Vowel runs become one `a` (or `ay` for a diphthong ending in I/Y), so that
     only the consonants and the syllable count decide; Y before a vowel at the
-    start of a word stays a consonant (Yusuf). (A final H after a vowel may be a
+    start of a word stays a consonant (Yusuf); EE is a long I (Saeed/Said).
+    `digraphs=False` for consonantal readings of Arabic script, where Z+H are
+    two letters, not ZH. (A final H after a vowel may be a
     TA MARBUTA or a real HA: callers add the spelling without it as a variant.)
     """
     word = _NON_ALPHA.sub("", ascii_word)
     if not word:
         return ""
-    word = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
+    if digraphs:
+        word = _DIGRAPH_RE.sub(lambda m: _DIGRAPH_MAP[m.group(0)], word)
+    else:
+        word = word.replace("q", "k")
+    word = word.replace("ee", "i")
     out: list[str] = []
     i = 0
     n = len(word)

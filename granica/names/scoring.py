@@ -17,8 +17,16 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from granica.errors import EmptyNameError, GranicaError
 from granica.names.params import DEFAULT_THRESHOLD, PARAMS, MatchParams
-from granica.names.parse import INITIAL, NUMBER, PARTICLE, PATRONYMIC
-from granica.names.prepare import PartForms, PreparedName, PreparedPart, part_forms, prepare
+from granica.names.parse import INITIAL, NUMBER, PARTICLE, PATRONYMIC, patronymic_stem
+from granica.names.prepare import (
+    F_INITIAL,
+    PartForms,
+    PreparedName,
+    PreparedPart,
+    lead_index,
+    part_forms,
+    prepare,
+)
 
 # How two parts matched (the `how` of a reason).
 EXACT = "exact"
@@ -30,6 +38,7 @@ SPELLING = "spelling_distance"
 INITIAL_MATCH = "initial"
 TRUNCATED = "truncated"
 CONCATENATED = "concatenated"
+PATRONYMIC_STEM = "patronymic_stem"
 NONE = "none"
 
 _sim_cache: dict[tuple[int, int], tuple[float, str]] = {}
@@ -71,7 +80,7 @@ def _part_similarity(a: PartForms, b: PartForms, params: MatchParams) -> tuple[f
     if (
         len(a.metaphone) >= 3
         and a.metaphone == b.metaphone
-        and OSA.normalized_similarity(a.primary, b.primary) >= 0.5
+        and OSA.normalized_similarity(a.primary, b.primary) >= 0.65
     ):
         spelled = _spelling(a, b, params)
         if spelled[0] > params.phonetic:
@@ -114,6 +123,13 @@ def _pair_score(
     score, how = part_similarity(pa.forms, pb.forms, params)
     if (ra == PATRONYMIC) != (rb == PATRONYMIC) and score < params.romanisation:
         return 0.0, NONE  # a patronymic is not a given name spelled differently
+    if ra == PATRONYMIC and rb == PATRONYMIC and score < params.romanisation:
+        # Vladimirovich / Wladimirowicz: compare the fathers' names.
+        stem_a = part_forms(patronymic_stem(pa.forms.primary))
+        stem_b = part_forms(patronymic_stem(pb.forms.primary))
+        stem_score, _how = part_similarity(stem_a, stem_b, params)
+        if stem_score * params.patronymic_stem > score:
+            return stem_score * params.patronymic_stem, PATRONYMIC_STEM
     if score < params.truncated and (pa.truncatable or pb.truncatable):
         short, long_ = (pa, pb) if pa.truncatable else (pb, pa)
         stem = short.forms.primary
@@ -225,44 +241,64 @@ def _score(
     p: PreparedName, q: PreparedName, params: MatchParams, explain: bool = True
 ) -> tuple[float, list[dict[str, Any]]]:
     A, B = p.parts, q.parts
+    FA, FB = p.forms, q.forms
+    GA, GB = p.flags, q.flags
+    WA, WB = p.weights, q.weights
     n, m = len(A), len(B)
+    part_match = params.part_match
+    cache = _sim_cache
 
     # 1. Pair the parts: best pairs first (a greedy assignment is exact enough for
     # names of a few parts, and keeps compare fast). A word on one side may be
     # two on the other ("Ramimakhlouf" / "Rami Makhlouf").
-    cands: list[tuple[float, tuple[int, ...], tuple[int, ...], str]] = []
+    cands: list[tuple[float, float, tuple[int, ...], tuple[int, ...], str]] = []
     for i in range(n):
-        pa = A[i]
+        fa = FA[i]
+        ga = GA[i]
+        ua = fa.uid
         for j in range(m):
-            s, how = _pair_score(pa, B[j], params)
-            if s >= params.part_match:
-                cands.append((s, (i,), (j,), how))
+            fb = FB[j]
+            if ga or GB[j]:
+                s, how = _pair_score(A[i], B[j], params)
+            elif fa is fb:
+                s, how = params.exact, EXACT
+            else:
+                ub = fb.uid
+                hit = cache.get((ua, ub) if ua <= ub else (ub, ua))
+                s, how = hit if hit is not None else part_similarity(fa, fb, params)
+            if s >= part_match:
+                cands.append((-s, abs(i / n - j / m), (i,), (j,), how))
     if n != m:
         _concatenations(A, B, cands, params, flip=False)
         _concatenations(B, A, cands, params, flip=True)
-    cands.sort(
-        key=lambda c: (-c[0], abs(c[1][0] / max(n, 1) - c[2][0] / max(m, 1)), c[1], c[2])
-    )
+    cands.sort()
     a_used = [-1] * n
     b_used = [-1] * m
     pairs: list[tuple[int, int, float, str, float]] = []  # i, j, score, how, weight
-    for s, ii, jj, how in cands:
+    for neg_s, _d, ii, jj, how in cands:
+        if len(ii) == 1 and len(jj) == 1:
+            i, j = ii[0], jj[0]
+            if a_used[i] >= 0 or b_used[j] >= 0:
+                continue
+            a_used[i] = j
+            b_used[j] = i
+            pairs.append((i, j, -neg_s, how, (WA[i] + WB[j]) / 2))
+            continue
         if any(a_used[i] >= 0 for i in ii) or any(b_used[j] >= 0 for j in jj):
             continue
         for i in ii:
             a_used[i] = jj[0]
             for j in jj:
                 b_used[j] = ii[0]
-                w = (A[i].weight / len(jj) + B[j].weight / len(ii)) / 2
-                pairs.append((i, j, s, how, w))
-    pairs.sort(key=lambda t: (t[0], t[1]))
+                pairs.append((i, j, -neg_s, how, (WA[i] / len(jj) + WB[j] / len(ii)) / 2))
+    pairs.sort()
 
-    # 3. Order: rotate B (surname first vs last) to keep most pairs in order.
+    # 2. Order: rotate B (surname first vs last) to keep most pairs in order.
     # Around BIN/IBN the order is the family tree: out-of-order pairs count as
     # unmatched ("Salman bin Muhammad" is not "Muhammad bin Salman").
     nasab = p.nasab or q.nasab
-    lead_a = _lead(A, range(n))
-    rotation, in_order = _best_order(pairs, m, allow_rotation=not nasab, lead_a=lead_a)
+    lead_a = p.lead
+    rotation, in_order = _best_order(pairs, m, not nasab, lead_a, q.lead)
     disordered = [pairs[k] for k in range(len(pairs)) if not in_order[k]]
     if nasab and disordered:
         for i, j, *_rest in disordered:
@@ -274,38 +310,54 @@ def _score(
     num = 0.0
     den = 0.0
     initials_only = True
-    for k, (i, j, s, how, w) in enumerate(pairs):
-        num += (s if in_order[k] else s * params.out_of_order) * w
+    out_of_order = params.out_of_order
+    for k, (i, j, s, _how, w) in enumerate(pairs):
+        num += (s if in_order[k] else s * out_of_order) * w
         den += w
-        if how != INITIAL_MATCH and A[i].role != INITIAL and B[j].role != INITIAL:
+        if initials_only and not (GA[i] & F_INITIAL or GB[j] & F_INITIAL):
             initials_only = False
-    ua = sum(A[i].weight for i in range(n) if a_used[i] < 0)
-    ub = sum(B[j].weight for j in range(m) if b_used[j] < 0)
-    sub = min(ua, ub)
-    indel = max(ua, ub) - sub
-    den += params.substitution * sub + params.indel * indel
+    ua_w = 0.0
+    for i in range(n):
+        if a_used[i] < 0:
+            ua_w += WA[i]
+    ub_w = 0.0
+    for j in range(m):
+        if b_used[j] < 0:
+            ub_w += WB[j]
+    sub = min(ua_w, ub_w)
+    den += params.substitution * sub + params.indel * (max(ua_w, ub_w) - sub)
 
-    # 4. The first given name: missing on one side while the other side's first
-    # name is matched further in (a son named after his father's chain).
-    lead_cost = 0.0
-    lead_b = _lead(B, [(rotation + k) % m for k in range(m)])
+    # 3. The first given name: missing on one side while the other side's first
+    # name is matched further in (a son named after his father's chain), or
+    # different on both sides (siblings share the rest of the chain).
+    lead_b = q.lead if rotation == 0 else lead_index(B, [(rotation + k) % m for k in range(m)])
     lead_missing: list[tuple[str, str]] = []
+    lead_cost = 0.0
+    both_differ = False
     if lead_a is not None and lead_b is not None:
-        if a_used[lead_a] < 0 and b_used[lead_b] >= 0 and b_used[lead_b] != lead_a:
-            lead_cost += A[lead_a].weight
+        a_lead_free = a_used[lead_a] < 0
+        b_lead_free = b_used[lead_b] < 0
+        if a_lead_free and b_lead_free:
+            both_differ = True
             lead_missing.append(("a", A[lead_a].text))
-        if b_used[lead_b] < 0 and a_used[lead_a] >= 0 and a_used[lead_a] != lead_b:
-            lead_cost += B[lead_b].weight
+            lead_missing.append(("b", B[lead_b].text))
+        elif a_lead_free and b_used[lead_b] != lead_a:
+            lead_cost += WA[lead_a]
+            lead_missing.append(("a", A[lead_a].text))
+        elif b_lead_free and a_used[lead_a] != lead_b:
+            lead_cost += WB[lead_b]
             lead_missing.append(("b", B[lead_b].text))
     den += params.leading * lead_cost
     score = num / den if den > 0 else 0.0
+    if both_differ:
+        score *= params.leading_substitution
     if initials_only and pairs:
         score *= params.initials_only  # "N. N." is no evidence for Nursultan Nazarbayev
 
     if not explain:
         return score, []
     reasons: list[dict[str, Any]] = []
-    for k, (i, j, s, how, _w) in enumerate(sorted(pairs, key=lambda t: (t[0], t[1]))):
+    for i, j, s, how, _w in sorted(pairs):
         reasons.append({"a": A[i].text, "b": B[j].text, "how": how, "score": round(s, 3)})
     for i, j, *_rest in disordered:
         detail = "around bin/ibn: counted as unmatched" if nasab else "name order differs"
@@ -328,37 +380,36 @@ def _score(
     return score, reasons
 
 
-def _lead(parts: tuple[PreparedPart, ...], order: Any) -> int | None:
-    for k in order:
-        if parts[k].role not in (PARTICLE, NUMBER):
-            return int(k)
-    return None
-
-
 def _concatenations(
     A: tuple[PreparedPart, ...],
     B: tuple[PreparedPart, ...],
-    cands: list[tuple[float, tuple[int, ...], tuple[int, ...], str]],
+    cands: list[tuple[float, float, tuple[int, ...], tuple[int, ...], str]],
     params: MatchParams,
     flip: bool,
 ) -> None:
     """Candidates pairing one part of A with two adjacent parts of B, joined."""
     for i, pa in enumerate(A):
-        la = len(pa.forms.primary)
+        word = pa.forms.primary
+        la = len(word)
         if la < 5 or pa.role == INITIAL:
             continue
         for j in range(len(B) - 1):
             b1, b2 = B[j].forms.primary, B[j + 1].forms.primary
-            if abs(len(b1) + len(b2) - la) > 2 or B[j].role == INITIAL:
+            if (
+                abs(len(b1) + len(b2) - la) > 2
+                or word[:1] != b1[:1]
+                or word[-1:] != b2[-1:]
+                or B[j].role == INITIAL
+            ):
                 continue
             joined = part_forms(b1 + b2)
             s, _how = part_similarity(pa.forms, joined, params)
             if s < params.part_match:
                 continue
             if flip:
-                cands.append((s, (j, j + 1), (i,), CONCATENATED))
+                cands.append((-s, 0.0, (j, j + 1), (i,), CONCATENATED))
             else:
-                cands.append((s, (i,), (j, j + 1), CONCATENATED))
+                cands.append((-s, 0.0, (i,), (j, j + 1), CONCATENATED))
 
 
 def _best_order(
@@ -366,34 +417,51 @@ def _best_order(
     m: int,
     allow_rotation: bool,
     lead_a: int | None,
+    lead_b: int | None,
 ) -> tuple[int, list[bool]]:
     """Rotation of B's parts that keeps the most matched weight in order, and
     which pairs are in order under it (a weighted longest increasing subsequence).
-    Among equally good rotations, the one that lines up the first names wins."""
-    if len(pairs) <= 1:
-        rot = pairs[0][1] if pairs and allow_rotation and pairs[0][0] == lead_a else 0
-        return rot, [True] * len(pairs)
-    order = sorted(range(len(pairs)), key=lambda k: pairs[k][0])
-    best_rot, best_keep, best_key = 0, [True] * len(pairs), (-1.0, False)
-    leads = {pairs[k][1] for k in range(len(pairs)) if pairs[k][0] == lead_a}
+    Among equally good rotations, the one that lines up the first names wins.
+    `pairs` is sorted by (i, j)."""
+    k_pairs = len(pairs)
+    if k_pairs <= 1:
+        rot = 0
+        if k_pairs and allow_rotation and pairs[0][0] == lead_a and pairs[0][1] != lead_b:
+            rot = pairs[0][1]
+        return rot, [True] * k_pairs
+    # Fast path: already in order, first names lined up (the common case).
+    monotone = all(pairs[k - 1][1] <= pairs[k][1] for k in range(1, k_pairs))
+    if monotone and (not allow_rotation or _leads_paired(pairs, lead_a, lead_b)):
+        return 0, [True] * k_pairs
+    best_rot, best_keep, best_key = 0, [True] * k_pairs, (-1.0, False)
+    leads = {j for i, j, *_rest in pairs if i == lead_a}
+    ws = [pair[4] for pair in pairs]
     for rot in range(m if allow_rotation else 1):
-        js = [(pairs[k][1] - rot) % m for k in order]
-        ws = [pairs[k][4] for k in order]
+        js = [(pair[1] - rot) % m for pair in pairs]
         dp = ws[:]
-        prev = [-1] * len(order)
-        for x in range(len(order)):
+        prev = [-1] * k_pairs
+        for x in range(k_pairs):
             for y in range(x):
                 # <=: two parts on one side joined to one part on the other.
                 if js[y] <= js[x] and dp[y] + ws[x] > dp[x]:
                     dp[x] = dp[y] + ws[x]
                     prev[x] = y
-        end = max(range(len(order)), key=lambda x: dp[x])
+        end = max(range(k_pairs), key=lambda x: dp[x])
         key = (round(dp[end], 9), rot in leads)
         if key > best_key:
-            keep = [False] * len(pairs)
+            keep = [False] * k_pairs
             x = end
             while x >= 0:
-                keep[order[x]] = True
+                keep[x] = True
                 x = prev[x]
             best_rot, best_keep, best_key = rot, keep, key
     return best_rot, best_keep
+
+
+def _leads_paired(
+    pairs: list[tuple[int, int, float, str, float]], lead_a: int | None, lead_b: int | None
+) -> bool:
+    for i, j, *_rest in pairs:
+        if i == lead_a:
+            return j == lead_b
+    return True

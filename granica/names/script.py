@@ -6,6 +6,7 @@ in, and the clean-up (NFKC, control characters, marks) applied before anything e
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -73,21 +74,22 @@ def detect_script(text: str) -> str:
     return MIXED
 
 
+# Control, format (bidi marks, zero-width), surrogate and private-use characters.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+    "\ud800-\udfff\ue000-\uf8ff\ufff0-\ufffb]"
+)
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def clean(text: str) -> str:
-    """NFKC, with control and format characters turned into spaces and zero-width
-    joiners dropped, so that what is left is letters, marks, digits and punctuation."""
+    """NFKC, with control characters and line breaks turned into spaces and
+    invisible format characters (zero-width joiners, bidi marks) dropped."""
+    if text.isascii() and text.isprintable():
+        return text
     text = unicodedata.normalize("NFKC", text)
-    out: list[str] = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat == "Cc" or cat == "Zl" or cat == "Zp":
-            out.append(" ")
-        elif cat == "Cf" or cat == "Cs" or cat == "Co" or cat == "Cn":
-            # ZWJ/ZWNJ, bidi marks, lone surrogates, private use: nothing to compare
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    text = _BREAKS.sub(" ", text)
+    return _INVISIBLE.sub("", text)
 
 
 def strip_marks(text: str) -> str:

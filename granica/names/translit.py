@@ -210,25 +210,29 @@ def _armenian_reading(word: str) -> str:
 
 # --- Arabic and Persian script --------------------------------------------------
 
-# Each letter maps to the consonant class used by the skeleton comparison
-# (granica.names.romanise.skeleton): long vowels and ALIF become vowels, which the
-# skeleton drops except at the start of a word. Persian, Pashto and Urdu letters
+# Each letter maps to one Latin letter in the spelling of granica.names.romanise
+# (KHA -> X, SHIN -> S, THA -> T ...), so that two letters never read as a digraph;
+# long vowels and ALIF become vowels, which the skeleton drops except at the
+# start of a word. Persian, Pashto and Urdu letters
 # map to their nearest Arabic value.
 ARABIC_LETTERS: dict[str, str] = {
     "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ء": "", "ؤ": "u", "ئ": "i",
-    "ب": "b", "پ": "p", "ت": "t", "ث": "th", "ج": "j", "چ": "ch", "ح": "h", "خ": "kh",
-    "د": "d", "ذ": "dh", "ر": "r", "ز": "z", "ژ": "zh", "س": "s", "ش": "sh", "ص": "s",
-    "ض": "d", "ط": "t", "ظ": "z", "ع": "'", "غ": "gh", "ف": "f", "ق": "q", "ك": "k",
+    "ب": "b", "پ": "p", "ت": "t", "ث": "t", "ج": "j", "چ": "c", "ح": "h", "خ": "x",
+    "د": "d", "ذ": "d", "ر": "r", "ز": "z", "ژ": "z", "س": "s", "ش": "s", "ص": "s",
+    "ض": "d", "ط": "t", "ظ": "z", "ع": "'", "غ": "g", "ف": "f", "ق": "q", "ك": "k",
     "ک": "k", "گ": "g", "ل": "l", "م": "m", "ن": "n", "ه": "h", "ھ": "h", "ة": "a",
     "ۃ": "a", "و": "w", "ي": "y", "ی": "y", "ى": "a", "ې": "e", "ۍ": "ay", "ے": "e",
-    "ټ": "t", "ٹ": "t", "ډ": "d", "ڈ": "d", "ړ": "r", "ڑ": "r", "ښ": "sh", "ږ": "zh",
+    "ټ": "t", "ٹ": "t", "ډ": "d", "ڈ": "d", "ړ": "r", "ڑ": "r", "ښ": "s", "ږ": "z",
     "ګ": "g", "ځ": "z", "څ": "s", "ڼ": "n", "ں": "n", "ڤ": "v", "ڨ": "g",
 }  # fmt: skip
 
 
 # Letters read two ways across the Arabic-script languages: THA is TH in Arabic
-# and S in Persian and Urdu (Uthman / Osman); QAF is G in Gulf and Iraqi speech.
-_ARABIC_ALTERNATIVES: tuple[dict[str, str], ...] = ({}, {"ث": "s"}, {"ق": "g"}, {"$": "a"})
+# and S in Persian and Urdu (Uthman / Osman); QAF is G in Gulf and Iraqi speech;
+# ZA is often written TH (Kathim / Kazim); a final HA may stand for TA MARBUTA.
+_ARABIC_ALTERNATIVES: tuple[dict[str, str], ...] = (
+    {}, {"ث": "s"}, {"ق": "g"}, {"ظ": "t"}, {"$": "a"},
+)  # fmt: skip
 
 
 def _arabic_letters(word: str, alternative: dict[str, str]) -> str:
@@ -259,7 +263,7 @@ def arabic_readings(word: str) -> tuple[str, ...]:
     word = strip_marks(word).replace("\u0640", "")  # harakat and tatweel
     bases = [word]
     if word.startswith("ال") and len(word) > 3:
-        bases.append(word[2:])
+        bases.insert(0, word[2:])  # the name without the article first
     out: list[str] = []
     for base in bases:
         for alternative in _ARABIC_ALTERNATIVES:
@@ -381,25 +385,63 @@ def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def to_latin(text: str) -> str:
-    """The preferred Latin reading of a name, keeping Latin diacritics.
+def _cased(word: str, reading_of: dict[str, str]) -> str:
+    """Map letter by letter keeping the case: Љ -> Lj, but ЉУБА -> LJUBA."""
+    out: list[str] = []
+    for k, ch in enumerate(word):
+        low = ch.lower()
+        mapped = reading_of.get(low)
+        if mapped is None:
+            out.append(ch)
+        elif ch == low or not mapped:
+            out.append(mapped)
+        elif len(mapped) == 1:
+            out.append(mapped.upper())
+        else:
+            nxt = word[k + 1 : k + 2]
+            prv = word[k - 1 : k] if k else ""
+            shout = (nxt and nxt.isupper()) or (not nxt and prv.isupper())
+            out.append(mapped.upper() if shout else mapped[0].upper() + mapped[1:])
+    return "".join(out)
 
-    Serbian Cyrillic gives Gaj's Latin exactly (Ђорђе -> Đorđe); other Cyrillic
-    uses ICAO 9303; Greek ELOT 743; Arabic script a consonantal reading.
+
+def _preferred_table(word: str) -> dict[str, str] | None:
+    scripts = {char_script(ch) for ch in word} - {"none"}
+    if scripts != {CYRILLIC}:
+        return None
+    letters = set(unicodedata.normalize("NFC", word.lower()))
+    if not letters & _NOT_SERBIAN:
+        return SERBIAN_TO_LATIN
+    if letters & set("єіїґ"):
+        return UKRAINIAN
+    return ICAO_CYRILLIC
+
+
+def to_latin(text: str) -> str:
+    """The preferred Latin reading of a name, keeping Latin diacritics and case.
+
+    Serbian Cyrillic gives Gaj's Latin exactly (Ђорђе -> Đorđe, ЉУБА -> LJUBA);
+    other Cyrillic uses ICAO 9303 (Ukrainian its national system); Greek ELOT
+    743; Arabic script a consonantal reading.
     """
     out: list[str] = []
     word: list[str] = []
 
     def flush() -> None:
-        if word:
-            w = "".join(word)
-            reading = latin_readings(w)[0]
-            if w[:1].isupper() and reading:
-                reading = reading[0].upper() + reading[1:]
-                if w.isupper() and len(w) > 1:
-                    reading = reading.upper()
-            out.append(reading)
-            word.clear()
+        if not word:
+            return
+        w = "".join(word)
+        word.clear()
+        table = _preferred_table(w)
+        if table is not None:
+            out.append(_cased(w, table))
+            return
+        reading = latin_readings(w)[0]
+        if w[:1].isupper() and reading:
+            reading = reading[0].upper() + reading[1:]
+            if w.isupper() and len(w) > 1:
+                reading = reading.upper()
+        out.append(reading)
 
     for ch in unicodedata.normalize("NFC", text):
         if ch.isalpha() or unicodedata.category(ch).startswith("M"):

@@ -42,6 +42,9 @@ class Alert(Base):
     updated_at: Mapped[dt.datetime]
     review_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     review_warned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # kept by the service so that searches read flags and misused identities only when there are any
+    flag_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    misused_count: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
 
 
 class AlertNameKey(Base):

@@ -24,7 +24,7 @@ try:  # the library is built by another engineer; fall back until it lands
     _names.blocking_keys  # noqa: B018
     BACKEND = "granica.names"
 except (ImportError, AttributeError):
-    _names = None
+    _names = None  # type: ignore[assignment]
     BACKEND = "fallback"
 
 

@@ -35,9 +35,39 @@ from granica.sis.validation import normalise_identifier, parse_partial_date, per
 RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "reasons",
                  "action_to_be_taken", "warnings", "summary")
 DobMode = Literal["exact", "year", "approximate"]
-MAX_CANDIDATES = 400
+MAX_CANDIDATES = 200
 NAME_THRESHOLD = 0.72
 SUBJECT = "alert"
+
+# Statements built once: a border check runs several searches within 100 ms, and building
+# and caching a statement costs more than running it. Rows carry the alert's columns under
+# the model's attribute names, which is all the result and warning code reads.
+_A = Alert.__table__
+_K = AlertNameKey.__table__
+_I = AlertIdentifier.__table__
+_ALERT_COLUMNS = [c for c in _A.c if c.name not in ("created_by", "created_at", "validated_by",
+                                                    "validated_at", "updated_at", "review_warned_at",
+                                                    "supplementary_information")]
+_hits = sa.func.count().label("hits")
+_CANDIDATES = (sa.select(_K.c.alert_id, _hits)
+               .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)))
+               .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
+_CANDIDATES_DOB = (sa.select(_K.c.alert_id, _hits)
+                   .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
+                          sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
+                                                                                sa.bindparam("hi"))))
+                   .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
+_ALERTS = (sa.select(*_ALERT_COLUMNS)
+           .where(_A.c.id.in_(sa.bindparam("ids", expanding=True)), _A.c.status == "active",
+                  _A.c.category.in_(sa.bindparam("categories", expanding=True))))
+_BY_IDENTIFIER = (sa.select(*_ALERT_COLUMNS, _I.c.kind.label("identifier_kind"))
+                  .join(_I, _I.c.alert_id == _A.c.id)
+                  .where(_I.c.value == sa.bindparam("value"), _A.c.status == "active",
+                         _A.c.category.in_(sa.bindparam("categories", expanding=True)),
+                         _I.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+                  .limit(sa.bindparam("limit")))
+_ALL_KINDS = ("vin", "plate", "document", "serial", "banknote", "container", "hull", "registration",
+              "imei", "payment")
 
 # identifier kinds a caller may ask for by name
 VEHICLE_KINDS = ("vin", "plate")
@@ -45,7 +75,7 @@ DOCUMENT_KINDS = ("document",)
 FIREARM_KINDS = ("serial",)
 
 
-def _result(alert: Alert, score: float, reasons: list[str], flags: list[AlertFlag],
+def _result(alert: Any, score: float, reasons: list[str], flags: list[AlertFlag],
             misused: int) -> dict[str, Any]:
     category = get_category(alert.category)
     return {
@@ -64,6 +94,15 @@ def _result(alert: Alert, score: float, reasons: list[str], flags: list[AlertFla
 def _readable(principal: Principal, kind: str | None) -> list[str]:
     return [c.code for c in CATEGORIES.values()
             if principal.can(c.read_permission) and (kind is None or c.kind == kind)]
+
+
+def _results(session: Session, top: list[tuple[float, list[str], Any]]) -> list[dict[str, Any]]:
+    """The result dicts; flags and misused identities are read only for alerts that have any."""
+    flagged = [a.id for _, _, a in top if a.flag_count]
+    misused = [a.id for _, _, a in top if a.misused_count]
+    flags = _flags_of(session, flagged) if flagged else {}
+    counts = _misused_counts(session, misused) if misused else {}
+    return [_result(a, s, r, flags.get(a.id, []), counts.get(a.id, 0)) for s, r, a in top]
 
 
 # --- date of birth ---------------------------------------------------------------------------
@@ -135,7 +174,7 @@ def search_person(
         wanted = {get_category(c).code for c in categories}
         hidden = wanted - set(visible)
         if hidden:
-            cat = get_category(sorted(hidden)[0])
+            cat = get_category(min(hidden))
             audit.deny(session, principal, cat.read_permission, action="alerts.search.person",
                        subject_type=SUBJECT, purpose=purpose, what=f"search {cat.code} alerts")
         visible = [c for c in visible if c in wanted]
@@ -159,24 +198,19 @@ def search_person(
         raise EmptyNameError(f"the name '{name}' gives nothing to search on", field="name")
 
     # 1. candidates: alerts sharing the most keys, within the birth-year range
-    cond = [AlertNameKey.key.in_(sorted(keys))]
+    params: dict[str, Any] = {"keys": sorted(keys), "limit": MAX_CANDIDATES}
+    statement = _CANDIDATES
     if date_of_birth:
-        lo, hi = _dob_window(date_of_birth, dob_mode)
-        cond.append(sa.or_(AlertNameKey.birth_year == 0, AlertNameKey.birth_year.between(lo, hi)))
-    hits = sa.func.count().label("hits")
-    cand = session.execute(
-        sa.select(AlertNameKey.alert_id, hits).where(*cond).group_by(AlertNameKey.alert_id)
-        .order_by(hits.desc()).limit(MAX_CANDIDATES)
-    ).all()
-    ids = [c[0] for c in cand]
-    alerts: list[Alert] = []
+        params["lo"], params["hi"] = _dob_window(date_of_birth, dob_mode)
+        statement = _CANDIDATES_DOB
+    ids = [c[0] for c in session.execute(statement, params)]
+    alerts: list[Any] = []
     if ids:
-        alerts = [a for a in session.scalars(sa.select(Alert).where(
-            Alert.id.in_(ids), Alert.status == "active", Alert.category.in_(visible)))
-            if can_see(principal, a)]
+        alerts = [a for a in session.execute(_ALERTS, {"ids": ids, "categories": visible})
+                  if can_see(principal, a)]
 
     # 2. scoring
-    scored: list[tuple[float, list[str], Alert]] = []
+    scored: list[tuple[float, list[str], Any]] = []
     for alert in alerts:
         best, best_reasons = 0.0, []
         for candidate in person_names(alert.data):
@@ -213,8 +247,7 @@ def search_person(
     scored.sort(key=lambda t: (-t[0], t[2].schengen_id))
     top = scored[:limit]
     top_ids = [a.id for _, _, a in top]
-    flags, misused = _flags_of(session, top_ids), _misused_counts(session, top_ids)
-    results = [_result(a, s, r, flags.get(a.id, []), misused.get(a.id, 0)) for s, r, a in top]
+    results = _results(session, top)
     audit.record(session, principal, "alerts.search.person", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=top_ids, query=query, result_count=len(results))
     return results
@@ -257,14 +290,12 @@ def find_object(
     if not value:
         raise ValidationError(f"field 'identifier': '{identifier}' has no letters or digits",
                               field="identifier")
-    q = (sa.select(Alert, AlertIdentifier.kind).join(AlertIdentifier, AlertIdentifier.alert_id == Alert.id)
-         .where(AlertIdentifier.value == value, Alert.status == "active", Alert.category.in_(visible)))
-    kinds = list(kinds) if kinds else None
-    if kinds:
-        q = q.where(AlertIdentifier.kind.in_(kinds))
-    rows = [(a, k) for a, k in session.execute(q.limit(limit * 2)).all() if can_see(principal, a)]
-    out: list[tuple[float, list[str], Alert]] = []
-    for alert, kind in rows:
+    rows = [r for r in session.execute(_BY_IDENTIFIER, {
+        "value": value, "categories": visible, "kinds": list(kinds) if kinds else list(_ALL_KINDS),
+        "limit": limit * 2}) if can_see(principal, r)]
+    out: list[tuple[float, list[str], Any]] = []
+    for alert in rows:
+        kind = alert.identifier_kind
         data = alert.data
         reasons = [f"{_KIND_LABEL.get(kind, kind)} {identifier} exact"]
         score = 1.0
@@ -290,8 +321,7 @@ def find_object(
     out.sort(key=lambda t: (-t[0], t[2].schengen_id))
     top = out[:limit]
     ids = [a.id for _, _, a in top]
-    flags, misused = _flags_of(session, ids), _misused_counts(session, ids)
-    results = [_result(a, s, r, flags.get(a.id, []), misused.get(a.id, 0)) for s, r, a in top]
+    results = _results(session, top)
     audit.record(session, principal, action, purpose=purpose, subject_type=SUBJECT, subject_ids=ids,
                  query=query, result_count=len(results))
     return results

@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -62,25 +62,27 @@ from granica.sis.validation import (
 from granica.storage import new_id
 
 SUBJECT = "alert"
+_ALERT_TABLE = cast(sa.Table, Alert.__table__)
+_KEY_TABLE = cast(sa.Table, AlertNameKey.__table__)
+_IDENT_TABLE = cast(sa.Table, AlertIdentifier.__table__)
 REVIEW_WARNING = dt.timedelta(days=122)  # CS-SIS warns 4 months ahead (1862 Art 53)
 MAX_LINE_BYTES = 256 * 1024
 
 
 # --- visibility ------------------------------------------------------------------------------
 
-def can_see(principal: Principal, alert: Alert) -> bool:
+def can_see(principal: Principal, alert: Any) -> bool:
     category = CATEGORIES.get(alert.category)
     if category is None or not principal.can(category.read_permission):
         return False
     if alert.sirene_only and not principal.can(READ_SUPPLEMENTARY):
         return False
-    if alert.status == "draft" and not (principal.can("alerts.enter") or principal.can("alerts.validate")):
-        return False
-    return True
+    # drafts are seen by those who enter and validate them, nobody else
+    return alert.status != "draft" or principal.can("alerts.enter") or principal.can("alerts.validate")
 
 
-def is_foreign(alert: Alert) -> bool:
-    return alert.issuing_country != get_settings().country
+def is_foreign(alert: Any) -> bool:
+    return bool(alert.issuing_country != get_settings().country)
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -93,20 +95,20 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 def review_period_years(category: Category, data: dict[str, Any]) -> int:
     """The category's period; a refusal whose national decision runs over 3 years gets 5."""
     until = data.get("decision_valid_until")
-    if category.code == "refusal_of_entry" and until:
-        if dt.date.fromisoformat(until) > _add_years(clock.today(), 3):
-            return 5
+    if (category.code == "refusal_of_entry" and until
+            and dt.date.fromisoformat(until) > _add_years(clock.today(), 3)):
+        return 5
     return category.review_years
 
 
-def effective_action(category: Category, alert: Alert, flags: list[AlertFlag]) -> str:
+def effective_action(category: Category, alert: Any, flags: list[AlertFlag]) -> str:
     own = get_settings().country
     if any(f.country == own and f.withdrawn_at is None for f in flags):
         return category.flagged_action
     return action_for(category, alert.data.get("purpose"))
 
 
-def alert_warnings(category: Category, alert: Alert, flags: list[AlertFlag],
+def alert_warnings(category: Category, alert: Any, flags: list[AlertFlag],
                    misused: int = 0) -> list[str]:
     """What an officer must know before acting, most urgent first."""
     data = alert.data
@@ -238,7 +240,7 @@ def list_drafts(session: Session, principal: Principal, *, purpose: str, limit: 
                   purpose=purpose, what="the validation queue")
     rows = session.scalars(sa.select(Alert).where(Alert.status == "draft")
                            .order_by(Alert.created_at).limit(limit)).all()
-    out = [{"alert_id": a.id, "schengen_id": a.schengen_id, "category": a.category,
+    out: list[dict[str, Any]] = [{"alert_id": a.id, "schengen_id": a.schengen_id, "category": a.category,
             "summary": a.summary, "created_by": a.created_by, "created_at": a.created_at.isoformat(),
             "own": a.created_by == principal.user_id} for a in rows if can_see(principal, a)]
     audit.record(session, principal, "alerts.queue", purpose=purpose, subject_type=SUBJECT,
@@ -331,7 +333,7 @@ def create_alert(session: Session, principal: Principal, payload: dict[str, Any]
         sirene_only=checked.sirene_only, summary=summary_of(checked.category, checked.data),
         created_by=principal.user_id, created_at=now, updated_at=now,
         review_date=_add_years(clock.today(), review_period_years(checked.category, checked.data)),
-        **_person_columns(checked.data),
+        flag_count=0, misused_count=0, **_person_columns(checked.data),
     )
     _insert_alert(session, alert)
     audit.record(session, principal, "alerts.create", purpose=purpose, subject_type=SUBJECT,
@@ -414,6 +416,7 @@ def flag_alert(session: Session, principal: Principal, alert_id: str, *, reason:
                               field="reason")
     session.add(AlertFlag(id=new_id(), alert_id=alert.id, country=get_settings().country,
                           reason=reason, created_by=principal.user_id, created_at=clock.now()))
+    alert.flag_count = (alert.flag_count or 0) + 1
     session.flush()
     audit.record(session, principal, "alerts.flag", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details={"reason": reason})
@@ -488,6 +491,7 @@ def add_misused_identity(session: Session, principal: Principal, alert_id: str, 
                           consent_reference=consent_reference, consent_given_on=given,
                           created_by=principal.user_id, created_at=clock.now())
     session.add(row)
+    alert.misused_count = (alert.misused_count or 0) + 1
     session.flush()
     audit.record(session, principal, "alerts.misused_identity", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details={"consent_reference": consent_reference})
@@ -503,6 +507,9 @@ def withdraw_misused_identity(session: Session, principal: Principal, extension_
     audit.require(session, principal, "alerts.enter", action="alerts.misused_identity.withdraw",
                   subject_type=SUBJECT, subject_ids=[row.alert_id], purpose=purpose)
     session.delete(row)
+    alert = session.get(Alert, row.alert_id)
+    if alert is not None:
+        alert.misused_count = max(0, (alert.misused_count or 0) - 1)
     audit.record(session, principal, "alerts.misused_identity.withdraw", purpose=purpose,
                  subject_type=SUBJECT, subject_ids=[row.alert_id])
 
@@ -549,7 +556,7 @@ def delete_alert(session: Session, principal: Principal, alert_id: str, *, reaso
 def _remove(session: Session, ids: list[str]) -> None:
     # explicit deletes: the same on both databases whatever the foreign-key settings
     for table in (AlertNameKey, AlertIdentifier, AlertFlag, MisusedIdentity, AlertExtension):
-        session.execute(sa.delete(table).where(table.alert_id.in_(ids)))  # type: ignore[attr-defined]
+        session.execute(sa.delete(table).where(table.alert_id.in_(ids)))
     session.execute(sa.delete(AlertLink).where(sa.or_(AlertLink.alert_id.in_(ids),
                                                       AlertLink.other_alert_id.in_(ids))))
     session.execute(sa.delete(Alert).where(Alert.id.in_(ids)))
@@ -653,7 +660,8 @@ def _alert_row(checked: CheckedAlert, principal: Principal, now: dt.datetime) ->
         "created_by": principal.user_id, "created_at": now, "updated_at": now,
         "validated_by": principal.user_id if status == "active" else None,
         "validated_at": now if status == "active" else None,
-        "review_date": review, "review_warned_at": None, **_person_columns(checked.data),
+        "review_date": review, "review_warned_at": None, "flag_count": 0, "misused_count": 0,
+        **_person_columns(checked.data),
     }
 
 
@@ -665,11 +673,11 @@ def _store_batch(session: Session, rows: list[dict[str, Any]]) -> None:
         keys += k
         idents += i
     # Core inserts (one executemany per table), not the ORM's bulk path: several times faster
-    session.execute(Alert.__table__.insert(), rows)
+    session.execute(sa.insert(_ALERT_TABLE), rows)
     if keys:
-        session.execute(AlertNameKey.__table__.insert(), keys)
+        session.execute(sa.insert(_KEY_TABLE), keys)
     if idents:
-        session.execute(AlertIdentifier.__table__.insert(), idents)
+        session.execute(sa.insert(_IDENT_TABLE), idents)
 
 
 def import_alerts(session: Session, principal: Principal, source: IO[bytes] | Iterable[bytes | str], *,

@@ -100,12 +100,12 @@ def _text(spec: FieldSpec, value: Any, name: str, line: int | None) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise _fail(name, line, f"expected text, got {type(value).__name__}")
-    value = value.strip()
-    if len(value) > spec.max_length:
-        raise _fail(name, line, f"too long ({len(value)} characters, at most {spec.max_length})")
-    if _CONTROL.search(value):
+    text: str = value.strip()
+    if len(text) > spec.max_length:
+        raise _fail(name, line, f"too long ({len(text)} characters, at most {spec.max_length})")
+    if _CONTROL.search(text):
         raise _fail(name, line, "contains control characters")
-    return value
+    return text
 
 
 def _country(value: Any, name: str, line: int | None) -> str:
@@ -127,7 +127,7 @@ def _document(value: Any, name: str, line: int | None) -> dict[str, Any]:
         raise _fail(name, line, "expected an object {type, number, country, issue_date}")
     unknown = set(value) - {"type", "number", "country", "issue_date"}
     if unknown:
-        raise _fail(f"{name}.{sorted(unknown)[0]}", line, "unknown field")
+        raise _fail(f"{name}.{min(unknown)}", line, "unknown field")
     out: dict[str, Any] = {}
     if not value.get("number"):
         raise _fail(f"{name}.number", line, "missing (mandatory)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import functools
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +59,33 @@ def localtime(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d %H:%M") 
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 
+_CODE_BLOCK = re.compile(r"```(?:\w+)?\n(.*?)```", re.DOTALL)
+_CODE = re.compile(r"`([^`]+)`")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def simple_markdown(text: str | None) -> Markup:
+    """The little Markdown that API docstrings use (paragraphs, **bold**, `code`, fences),
+    rendered after escaping, so a docstring can never inject markup."""
+    if not text:
+        return Markup("")
+    blocks: list[str] = []
+
+    def keep_block(m: re.Match[str]) -> str:
+        blocks.append(f"<pre><code>{escape(m.group(1).rstrip())}</code></pre>")
+        return f"\x00{len(blocks) - 1}\x00"
+
+    body = _CODE_BLOCK.sub(keep_block, text)
+    out = []
+    for para in re.split(r"\n\s*\n", body.strip()):
+        html = str(escape(para))
+        html = _CODE.sub(r"<code>\1</code>", html)
+        html = _STRONG.sub(r"<strong>\1</strong>", html)
+        html = re.sub(r"\x00(\d+)\x00", lambda m: blocks[int(m.group(1))], html)
+        out.append(html if html.startswith("<pre>") else f"<p>{html}</p>")
+    return Markup("\n".join(out))
+
+
 def _static_url(name: str) -> str:
     return f"/static/{name}?v={_static_version(name)}"
 
@@ -89,6 +117,7 @@ def environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["localtime"] = localtime
+    env.filters["markdown"] = simple_markdown
     env.globals["static"] = _static_url
     env.globals["LANGUAGES"] = LANGUAGES
     return env
@@ -145,6 +174,7 @@ def render(
     principal = getattr(request.state, "principal", None)
     agency = principal.agency if principal is not None else None
     here = request.url.path
+    nav_items = nav.allowed(principal)
     full: dict[str, Any] = {
         "request": request,
         "principal": principal,
@@ -153,7 +183,8 @@ def render(
         "html_lang": HTML_LANG[language],
         "csrf_token": csrf.request_token(request),
         "csrf_field": csrf_field(request),
-        "nav_items": nav.allowed(principal),
+        "nav_items": nav_items,
+        "nav_current": nav.current(nav_items, here),
         "current_path": here,
         "current_url": here + (f"?{request.url.query}" if request.url.query else ""),
         "settings": settings,

@@ -61,7 +61,7 @@ def compile_po(path: Path) -> Translations:
     return Translations(fp=buf, domain=path.stem)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(language: str) -> NullTranslations:
     """The merged catalogue of one language (English falls back to the message ids)."""
     with _lock:

@@ -39,3 +39,14 @@ def allowed(principal: Principal | None) -> list[NavItem]:
             continue
         out.append(item)
     return sorted(out, key=lambda i: (i.order, i.href))
+
+
+def current(items: list[NavItem], path: str) -> str | None:
+    """The entry to mark as the current page: the longest href the path lies under."""
+    under = [
+        item.href for item in items
+        if (href := item.href.rstrip("/")) and (path == href or path.startswith(href + "/"))
+    ]
+    if under:
+        return max(under, key=len)
+    return "/" if path == "/" else None

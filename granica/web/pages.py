@@ -50,6 +50,9 @@ def login_submit(
     try:
         with get_db(request).session() as session:
             principal = auth.authenticate_password(session, username.strip(), password, source="web")
+            previous = request.cookies.get(SESSION_COOKIE)
+            if previous:  # a login replaces any session this browser had
+                auth.close_session(session, previous)
             session_id = auth.open_session(session, principal)
     except AuthenticationError as exc:
         return render(request, "login.html",

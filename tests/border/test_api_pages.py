@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -59,7 +60,8 @@ def test_guard_lane_page_go_then_hit(app_client: tuple[TestClient, Seeded]) -> N
                                           "direction": "entry", "mrz": wanted})
     assert 'data-decision="hit"' in r.text
     assert "Arrest the person" in r.text
-    assert r.text.index("warning marker: violent") < r.text.index("Arrest the person")
+    assert 'class="warnings" role="alert">Warning: violent<' in r.text
+    assert r.text.index('class="warnings"') < r.text.index("Arrest the person")
     assert "/border/refusals/new?check_id=" in r.text
 
 
@@ -79,3 +81,29 @@ def test_supervisor_queue_page(app_client: tuple[TestClient, Seeded]) -> None:
     assert page.status_code == 200
     assert "REFER" in page.text and "No travel document" in page.text
     assert SUPERVISOR.can("border.supervise")
+
+
+def test_refusal_through_the_page_and_its_pdf(app_client: tuple[TestClient, Seeded]) -> None:
+    client, seeded = app_client
+    headers = {"Authorization": f"Bearer {seeded.token}"}
+    late = td3("NOVAK", "ANA", "N7654321", "UKR", "900215", "270101", sex="F")
+    body = client.post("/api/v1/border/checks", headers=headers, json={
+        "bcp": BCP, "mrz": late, "intended_exit": "2026-12-30"}).json()
+    assert body["decision"] == "refer"
+    login(client, *GUARD)
+    form = client.get(f"/border/refusals/new?check_id={body['check_id']}")
+    assert form.status_code == 200 and 'value="F"' in form.text
+    token = csrf_of(client, f"/border/refusals/new?check_id={body['check_id']}")
+    r = client.post("/border/refusals", data={
+        "csrf_token": token, "check_id": body["check_id"], "bcp": BCP, "reasons": ["A", "E"],
+        "detail_E": "no return ticket", "language": "sr-Cyrl"})
+    assert r.status_code == 303, r.text
+    done = client.get(r.headers["location"])
+    pdf_link = re.search(r'href="(/border/refusals/[^"]+/pdf)"', done.text)
+    assert pdf_link is not None
+    pdf = client.get(pdf_link.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # nothing ticked: the form says what is missing
+    r = client.post("/border/refusals", data={"csrf_token": token, "bcp": BCP,
+                                              "check_id": body["check_id"]})
+    assert r.status_code == 422 and "reason" in r.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -72,31 +73,41 @@ class FailingSltd:
 
 
 class SlowSource:
+    """A registry that answers only when the test lets it (long after the budget)."""
+
     name = "slow_registry"
     label = "Slow registry"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
 
     def applies(self, q: sources.TravellerQuery) -> bool:
         return True
 
     def query(self, session: object, principal: Principal, q: sources.TravellerQuery,
               purpose: str) -> list[sources.Hit]:
-        time.sleep(0.8)
+        self.release.wait(10)
         return []
 
 
 def test_border_degraded_mode_refers_and_rechecks(border_db: Database,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRANICA_BORDER_SOURCE_BUDGET_MS", "300")
+    # a budget the real sources meet even on a busy machine; the slow one never does
+    monkeypatch.setenv("GRANICA_BORDER_SOURCE_BUDGET_MS", "2000")
     reset_settings()
+    slow = SlowSource()
     sources.set_sltd_client(FailingSltd())
-    sources.set_sources([*sources.default_sources(), SlowSource()])
+    sources.set_sources([*sources.default_sources(), slow])
     mrz = td3("SMITH", "JOHN", "X1234567", "USA", "850101", future_expiry())
     started = time.perf_counter()
-    result = run_check(border_db, CheckRequest(bcp=BCP, lane="E1", mrz=mrz))
-    assert time.perf_counter() - started < 5
+    try:
+        result = run_check(border_db, CheckRequest(bcp=BCP, lane="E1", mrz=mrz))
+    finally:
+        slow.release.set()
+    assert time.perf_counter() - started < 8  # the check did not wait for the slow source
     assert result.decision == "refer"  # never a silent go
     assert result.complete is False
-    assert set(result.missed_sources) == {"sltd", "slow_registry"}
+    assert {"sltd", "slow_registry"} <= set(result.missed_sources)
     assert any(r.code == "incomplete" and "Interpol SLTD" in r.message for r in result.reasons)
     assert result.recheck_queued
     with border_db.session() as s:
@@ -104,7 +115,6 @@ def test_border_degraded_mode_refers_and_rechecks(border_db: Database,
         view = service.shift_queue(s, SUPERVISOR, BCP, "shift supervision")
         assert [c.id for c in view.checks] == [result.check_id]
         assert [r.check_id for r in view.rechecks] == [result.check_id]
-    time.sleep(0.6)  # let the slow source's thread finish before the sources change again
     # the sources come back: the automatic re-check completes the check
     sources.set_sltd_client(sources.LocalSltdClient())
     sources.set_sources(None)

@@ -157,3 +157,30 @@ def test_guard_sees_own_checks_only_supervisor_sees_all(border_db: Database) -> 
         service.get_check(s, other, result.check_id, "review")
     with border_db.session() as s:
         assert service.get_check(s, SUPERVISOR, result.check_id, "review").decision == "go"
+
+
+def test_demo_reference_data_is_added_once(database: Database) -> None:
+    from granica.border.demo import CROSSING_POINTS, seed_demo_border
+
+    assert seed_demo_border(database) == len(CROSSING_POINTS)
+    assert seed_demo_border(database) == 0
+    with database.session() as s:
+        points = service.list_crossing_points(s)
+    assert [p.code for p, _ in points] == sorted(c[0] for c in CROSSING_POINTS)
+    assert all(lanes for _, lanes in points)
+
+
+def test_supervisor_records_the_crossing_after_second_line(border_db: Database) -> None:
+    referred = check(border_db, intended_exit=clock.today() + dt.timedelta(days=200))
+    assert referred.decision == "refer"
+    with border_db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(EntryExitRecord)) == 0
+        with pytest.raises(PermissionDenied):
+            service.record_crossing_after_referral(s, GUARD, referred.check_id, "second line")
+    with border_db.session() as s:
+        traveller_id = service.record_crossing_after_referral(s, SUPERVISOR, referred.check_id,
+                                                              "second line cleared")
+    with border_db.session() as s:
+        entry = s.scalars(sa.select(EntryExitRecord)).one()
+        assert (entry.traveller_id, entry.kind, entry.check_id) == (
+            traveller_id, "entry", referred.check_id)

@@ -32,13 +32,9 @@ def test_keyboard_only_login_switch_to_cyrillic_and_logout(live_server: LiveServ
     assert page.url.endswith("/login")
     assert page.title().startswith("Log in")
 
-    # the skip link is the first stop and becomes visible with the focus
-    page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.className") == "skip-link"
-    assert page.locator(".skip-link").bounding_box()["y"] >= 0
-
-    tab_to(page, "#username")
-    assert focus_ring(page).startswith("solid")  # the focused field is visibly marked
+    # the user name field has the focus when the page opens, visibly marked
+    assert page.evaluate("() => document.activeElement.id") == "username"
+    assert focus_ring(page).startswith("solid")
     page.keyboard.type("border.guard")
     page.keyboard.press("Tab")
     page.keyboard.type(live_server.users["border.guard"])
@@ -47,8 +43,10 @@ def test_keyboard_only_login_switch_to_cyrillic_and_logout(live_server: LiveServ
     assert page.locator("h1").inner_text().startswith(("Welcome", "Dobro došli"))
     assert "Marko Marković" in page.locator("header").inner_text()
 
-    # skip link moves the focus to the main content
+    # the skip link is the first stop, shows itself, and moves the focus to the content
     page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
 

@@ -69,3 +69,33 @@ def test_truncated_image_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="no such file"):
         read_mrz_image(tmp_path / "absent.jpg")
+
+
+def test_ocr_filler_runs_are_rebuilt_but_name_letters_kept() -> None:
+    from granica.documents.mrz import normalize_ocr_text
+
+    text = (
+        "P<UTOERIKSSON<<ANNA<MARIA<<<K<<K<<K<K<KK<KKKK<KK\n"
+        "L898902C36UT07408122F1204159ZE184226B<<<<<10"
+    )
+    line1, line2 = normalize_ocr_text(text).split("\n")
+    assert line1 == "P<UTOERIKSSON<<ANNA<MARIA" + "<" * 19
+    assert line2.endswith("<<<<<10")
+    td1_name = "STEVENSON<<PETER<JOHN<ERIKKKK"
+    assert normalize_ocr_text("A" * 30 + "\n" + "B" * 30 + "\n" + td1_name + "K").split("\n")[
+        2
+    ] == (td1_name + "K")
+
+
+@needs_ocr
+@pytest.mark.slow
+def test_image_without_mrz_gives_an_error_result(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    blank = tmp_path / "blank.png"
+    image = Image.new("L", (800, 500), 255)
+    ImageDraw.Draw(image).rectangle((100, 100, 300, 200), outline=0, width=3)
+    image.save(blank)
+    result = read_mrz_image(blank)
+    assert not result.valid
+    assert result.errors[0]["code"] == "no_mrz_found"

@@ -1,4 +1,4 @@
-"""Fixtures for the interchange-format tests: small transactions made here, shared data read there."""
+"""Fixtures for the format tests: small transactions made here, shared data read there."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ REFERENCE_FOLDERS = ("nist_reference_files", "nbis_an2kconvert_testdata", "libbi
 
 
 def header(tot: str = "CND1", **kw: str) -> TransactionHeader:
-    values = dict(tot=tot, dai="EUCS000001", ori="DE0000001", tcn="DE1-2026-000001",
-                  date="20261127", priority="2", gmt="20261127120000Z")
+    values = dict(
+        tot=tot,
+        dai="EUCS000001",
+        ori="DE0000001",
+        tcn="DE1-2026-000001",
+        date="20261127",
+        priority="2",
+        gmt="20261127120000Z",
+    )
     values.update(kw)
     return TransactionHeader(**values)  # type: ignore[arg-type]
 
@@ -28,8 +35,13 @@ def small_transaction(seed: int = 0, fingers: int = 2, record_type: int = 14) ->
     """A tiny but complete transaction (uncompressed 24x24 prints) for parser tests."""
     rng = np.random.default_rng(seed)
     images = {pos: rng.integers(0, 256, (24, 24), dtype=np.uint8) for pos in range(1, fingers + 1)}
-    tp = tenprint_from_images(images, header(), descriptive={3: "DE", 4: "DE1A000001"},
-                              compression="NONE", record_type=record_type)
+    tp = tenprint_from_images(
+        images,
+        header(),
+        descriptive={3: "DE", 4: "DE1A000001"},
+        compression="NONE",
+        record_type=record_type,
+    )
     return build_transaction(tp)
 
 
@@ -37,7 +49,9 @@ def reference_files() -> list[Path]:
     root = shared_path("formats", "ansi_nist")
     files = []
     for folder in REFERENCE_FOLDERS:
-        files += sorted(p for p in (root / folder).iterdir() if p.suffix in (".an2", ".an2k", ".xml"))
+        files += sorted(
+            p for p in (root / folder).iterdir() if p.suffix in (".an2", ".an2k", ".xml")
+        )
     return files
 
 

@@ -1,4 +1,4 @@
-"""Bad ANSI/NIST-ITL input gives a NistFormatError naming record, field and offset; never a hang or crash."""
+"""Bad ANSI/NIST-ITL input: a NistFormatError naming record, field and offset; no hang, no crash."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_wrong_len_in_a_binary_record() -> None:
     tx = small_transaction(fingers=1, record_type=4)
     data = bytearray(tx.to_bytes())
     pos = sum(len(r.to_bytes()) for r in tx.records[:2])
-    data[pos:pos + 4] = struct.pack(">I", len(data) - pos + 1)
+    data[pos : pos + 4] = struct.pack(">I", len(data) - pos + 1)
     err = fails(bytes(data))
     assert err.record == 3 and err.record_type == 4 and err.offset == pos
     assert "runs past the end" in err.problem
@@ -119,15 +119,18 @@ def test_giant_declared_lengths_are_refused_without_allocating() -> None:
     tx = small_transaction(fingers=1, record_type=4)
     data = bytearray(tx.to_bytes())
     pos = sum(len(r.to_bytes()) for r in tx.records[:2])
-    data[pos:pos + 4] = b"\xff\xff\xff\xf0"
+    data[pos : pos + 4] = b"\xff\xff\xff\xf0"
     err = fails(bytes(data))
     assert err.record == 3 and "runs past the end" in err.problem
 
 
 def test_non_ascii_in_the_type1_record() -> None:
     bad = GOOD.replace(b"1.008:DE0000001", b"1.008:DE000000\xc3\xa9", 1)
-    bad = bad.replace(b"1.001:" + bad[6:bad.index(b"\x1d")],
-                      b"1.001:" + str(int(bad[6:bad.index(b"\x1d")]) + 1).encode(), 1)
+    bad = bad.replace(
+        b"1.001:" + bad[6 : bad.index(b"\x1d")],
+        b"1.001:" + str(int(bad[6 : bad.index(b"\x1d")]) + 1).encode(),
+        1,
+    )
     err = fails(bad)
     assert err.field == "1.008" and "ASCII" in err.problem
     assert bad[err.offset] == 0xC3  # type: ignore[index]
@@ -183,8 +186,11 @@ def test_fuzz_mutated_transactions(data: st.DataObject) -> None:
         op = data.draw(st.sampled_from(["flip", "delete", "insert", "cut"]))
         pos = data.draw(st.integers(0, max(len(raw) - 1, 0)))
         if op == "flip" and raw:
-            raw[pos] = data.draw(st.sampled_from([0x1C, 0x1D, 0x1E, 0x1F, 0x3A, 0x30, 0x39, 0xFF,
-                                                  data.draw(st.integers(0, 255))]))
+            raw[pos] = data.draw(
+                st.sampled_from(
+                    [0x1C, 0x1D, 0x1E, 0x1F, 0x3A, 0x30, 0x39, 0xFF, data.draw(st.integers(0, 255))]
+                )
+            )
         elif op == "delete" and raw:
             del raw[pos]
         elif op == "insert":
@@ -201,9 +207,15 @@ def test_fuzz_random_bytes(data: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["1", "2", "4", "9", "10", "14", "99", "42"]),
-                          st.text("0123456789:.\x1d\x1e\x1f\x1cA", max_size=12)), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2", "4", "9", "10", "14", "99", "42"]),
+            st.text("0123456789:.\x1d\x1e\x1f\x1cA", max_size=12),
+        ),
+        max_size=8,
+    )
+)
 def test_fuzz_tag_soup(parts: list[tuple[str, str]]) -> None:
-    body = b"1.001:50\x1d1.003:1\x1f1\x1e" + b"".join(
-        f"{t}.{v}".encode() for t, v in parts)
+    body = b"1.001:50\x1d1.003:1\x1f1\x1e" + b"".join(f"{t}.{v}".encode() for t, v in parts)
     _only_format_errors(body)

@@ -1,4 +1,4 @@
-"""NIST's, NBIS's and libbiomeval's reference transactions read, list and write back byte for byte."""
+"""NIST, NBIS and libbiomeval reference transactions read, list and write back byte for byte."""
 
 from __future__ import annotations
 
@@ -57,8 +57,9 @@ def test_cnt_lists_the_records_that_were_read() -> None:
 
 
 def test_type4_tenprint_card_matches_the_extracted_wsq_files() -> None:
-    tx = read_transaction(shared_path("formats", "ansi_nist", "nist_reference_files",
-                                      "type-4-tpcard.an2"))
+    tx = read_transaction(
+        shared_path("formats", "ansi_nist", "nist_reference_files", "type-4-tpcard.an2")
+    )
     wsq_dir = shared_path("formats", "wsq", "jnbis_nist_tenprint")
     type4 = [r for r in tx.records if isinstance(r, BinaryRecord)]
     assert len(type4) == 14
@@ -71,11 +72,13 @@ def test_type4_tenprint_card_matches_the_extracted_wsq_files() -> None:
 
 def test_old_style_tags_and_foreign_tags_survive_the_round_trip() -> None:
     # valid1.1 writes "1.01:" (ANSI/NIST-ITL 1-2000 style); type9-13 has a 13.005 in a type-9
-    old = read_transaction(shared_path("formats", "ansi_nist", "nbis_an2kconvert_testdata",
-                                       "valid1.1.an2"))
+    old = read_transaction(
+        shared_path("formats", "ansi_nist", "nbis_an2kconvert_testdata", "valid1.1.an2")
+    )
     assert old.header.fields[0].tag == "1.01" and old.header.get(1) is not None
-    odd = read_transaction(shared_path("formats", "ansi_nist", "libbiomeval_test_data",
-                                       "type9-13.an2k"))
+    odd = read_transaction(
+        shared_path("formats", "ansi_nist", "libbiomeval_test_data", "type9-13.an2k")
+    )
     assert any("13.005" in w for w in odd.warnings)
     assert isinstance(odd.records[2], TaggedRecord) and odd.records[2].type == 9
 

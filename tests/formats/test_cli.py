@@ -43,10 +43,17 @@ def test_build_then_validate(tmp_path: Path) -> None:
     for pos in range(1, 11):
         Image.open(src / f"{100 + pos}_2.tif").save(folder / f"{pos:02d}.png")
     Image.fromarray(np.full((800, 600, 3), 180, dtype=np.uint8)).save(folder / "face.jpg")
-    spec = {"header": {"TOT": "CND1", "DAI": "EUCS000001", "ORI": "DE0000001",
-                       "TCN": "DE1-2026-7", "PRY": "2"},
-            "type2": {"3": "DE", "4": "DE1A000002", "6": "20261126", "8": "OPERATOR42"},
-            "face": "face.jpg"}
+    spec = {
+        "header": {
+            "TOT": "CND1",
+            "DAI": "EUCS000001",
+            "ORI": "DE0000001",
+            "TCN": "DE1-2026-7",
+            "PRY": "2",
+        },
+        "type2": {"3": "DE", "4": "DE1A000002", "6": "20261126", "8": "OPERATOR42"},
+        "face": "face.jpg",
+    }
     (tmp_path / "subject.json").write_text(json.dumps(spec))
     out = tmp_path / "out.an2"
     result = runner.invoke(app, ["build", str(folder), str(tmp_path / "subject.json"), str(out)])

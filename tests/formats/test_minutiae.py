@@ -1,4 +1,4 @@
-"""ISO/IEC 19794-2 and ANSI INCITS 378 minutiae records: published samples, units, round trips, bad input."""
+"""ISO/IEC 19794-2 and ANSI INCITS 378 records: published samples, units, round trips, bad input."""
 
 from __future__ import annotations
 
@@ -36,9 +36,19 @@ SAMPLES = {
     "iso19794p2v2011-sample": ISO_2011,
 }
 # FingerprintIO's names for the codes (ISO/ANSI position table, impression types)
-POSITIONS = {"UNKNOWN": 0, "RIGHT_THUMB": 1, "RIGHT_INDEX": 2, "RIGHT_MIDDLE": 3, "RIGHT_RING": 4,
-             "RIGHT_LITTLE": 5, "LEFT_THUMB": 6, "LEFT_INDEX": 7, "LEFT_MIDDLE": 8,
-             "LEFT_RING": 9, "LEFT_LITTLE": 10}
+POSITIONS = {
+    "UNKNOWN": 0,
+    "RIGHT_THUMB": 1,
+    "RIGHT_INDEX": 2,
+    "RIGHT_MIDDLE": 3,
+    "RIGHT_RING": 4,
+    "RIGHT_LITTLE": 5,
+    "LEFT_THUMB": 6,
+    "LEFT_INDEX": 7,
+    "LEFT_MIDDLE": 8,
+    "LEFT_RING": 9,
+    "LEFT_LITTLE": 10,
+}
 SCAN_TYPES = {"LIVE_PLAIN": 0, "LIVE_ROLLED": 1, "NONLIVE_PLAIN": 2, "NONLIVE_ROLLED": 3}
 TYPES = {"EITHER": 0, "OTHER": 0, "ENDING": 1, "BIFURCATION": 2}
 
@@ -62,18 +72,22 @@ def test_fingerprintio_samples_parse_to_the_expected_values(name: str) -> None:
         if "quality" in fp:
             assert view.quality == fp["quality"]
         got = [(m.type, m.x, m.y, m.angle, m.quality) for m in view.minutiae]
-        want = [(TYPES[m["type"]], m["positionX"], m["positionY"], m["angle"],
-                 m.get("quality", 255)) for m in fp["minutiae"]]
+        want = [
+            (TYPES[m["type"]], m["positionX"], m["positionY"], m["angle"], m.get("quality", 255))
+            for m in fp["minutiae"]
+        ]
         assert got == want
     if "vendorId" in expected:
         assert (rec.vendor, rec.subformat) == (expected["vendorId"], expected["subformat"])
 
 
-@pytest.mark.parametrize("name", ["ansi378v2009am1-sample", "iso19794p2v2005-sample",
-                                  "iso19794p2v2011-sample"])
+@pytest.mark.parametrize(
+    "name", ["ansi378v2009am1-sample", "iso19794p2v2005-sample", "iso19794p2v2011-sample"]
+)
 def test_well_formed_samples_write_back_byte_identical(name: str) -> None:
-    data = (shared_path("formats", "minutiae_templates", "fingerprintio_samples")
-            / f"{name}.dat").read_bytes()
+    data = (
+        shared_path("formats", "minutiae_templates", "fingerprintio_samples") / f"{name}.dat"
+    ).read_bytes()
     assert write_minutiae(read_minutiae(data)) == data
 
 
@@ -129,9 +143,15 @@ def test_openafis_templates_and_their_truncated_copies() -> None:
 def _template(seed: int) -> Template:
     rng = np.random.default_rng(seed)
     n = 30
-    m = np.column_stack([rng.integers(0, 400, n), rng.integers(0, 500, n),
-                         rng.uniform(0, 2 * math.pi, n), rng.integers(1, 3, n),
-                         rng.integers(0, 101, n)]).astype(np.float32)
+    m = np.column_stack(
+        [
+            rng.integers(0, 400, n),
+            rng.integers(0, 500, n),
+            rng.uniform(0, 2 * math.pi, n),
+            rng.integers(1, 3, n),
+            rng.integers(0, 101, n),
+        ]
+    ).astype(np.float32)
     return Template(width=400, height=500, minutiae=m, ppi=500, finger_position=3, quality=70)
 
 
@@ -167,3 +187,37 @@ def test_fuzz_minutiae_reader(data: st.DataObject) -> None:
         return
     for view in rec.views:
         assert all(0 <= m.x < 16384 and 0 <= m.y < 16384 for m in view.minutiae)
+
+
+def test_type9_incits378_block_to_and_from_the_template() -> None:
+    from granica.biometrics.formats import read_transaction, template_to_type9, type9_to_template
+    from granica.biometrics.formats.an2k import TaggedRecord, Transaction
+    from granica.errors import InputFormatError
+
+    folder = shared_path("formats", "ansi_nist", "nist_reference_files")
+    for name, position in (("type-9-14-m1.an2", 8), ("type-9-13-m1.an2", 8)):
+        tx = read_transaction(folder / name)
+        record = next(r for r in tx.records if r.type == 9)
+        assert isinstance(record, TaggedRecord)
+        t = type9_to_template(record)
+        assert (t.width, t.height, t.ppi) == (800, 768, 500)
+        assert (t.finger_position, len(t)) == (position, 48)
+        assert float(t.minutiae[:, 2].max()) < 2 * math.pi
+    t = _template(3)
+    record = template_to_type9(t, idc=1)
+    back = type9_to_template(record)
+    assert np.array_equal(back.minutiae[:, [0, 1, 3, 4]], t.minutiae[:, [0, 1, 3, 4]])
+    err = np.abs(np.angle(np.exp(1j * (back.minutiae[:, 2] - t.minutiae[:, 2]))))
+    assert err.max() <= math.radians(1) + 1e-4
+    # the record travels inside a transaction and reads back the same
+    from tests.formats.conftest import small_transaction
+
+    tx = small_transaction(fingers=1)
+    tx.records.append(record)
+    again = read_transaction(Transaction(tx.records).to_bytes())
+    last = again.records[-1]
+    assert isinstance(last, TaggedRecord)
+    assert np.array_equal(type9_to_template(last).minutiae, back.minutiae)
+    record.set(136, "47")
+    with pytest.raises(InputFormatError, match="9.136"):
+        type9_to_template(record)

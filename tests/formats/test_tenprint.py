@@ -1,4 +1,4 @@
-"""Ten-print transactions built from FVC images: both shipped profiles accept them, and they read back."""
+"""Ten-prints built from FVC images: both shipped profiles accept them, and they read back."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from tests.formats.conftest import EURODAC_TYPE2, header
 @pytest.fixture(scope="module")
 def tenprint(fvc_images):  # type: ignore[no-untyped-def]
     face = np.tile(np.linspace(0, 255, 600, dtype=np.uint8), (800, 1))
-    return tenprint_from_images(fvc_images, header(), descriptive=EURODAC_TYPE2,
-                                faces=[(encode_image(face, "PNG"), "PNG")])
+    return tenprint_from_images(
+        fvc_images, header(), descriptive=EURODAC_TYPE2, faces=[(encode_image(face, "PNG"), "PNG")]
+    )
 
 
 @pytest.mark.acceptance
@@ -84,8 +85,13 @@ def test_validator_lists_every_deviation(tenprint) -> None:  # type: ignore[no-u
 def test_eurodac_profile_marks_what_the_law_does_not_fix() -> None:
     profile = load_profile("eurodac")
     unverified = set(profile.unverified())
-    assert {"type1.tot", "type2.count", "fingers.compression", "limits.max_transaction_bytes",
-            "faces.min_size"} <= unverified
+    assert {
+        "type1.tot",
+        "type2.count",
+        "fingers.compression",
+        "limits.max_transaction_bytes",
+        "faces.min_size",
+    } <= unverified
     assert profile.rules["fingers.required_positions"].verified
     assert "603/2013" in profile.rules["fingers.required_positions"].source
     assert all(not f.verified for f in profile.type2_fields)  # field numbers are placeholders
@@ -115,3 +121,24 @@ def test_ten_megabyte_transaction_parses(fvc_images) -> None:  # type: ignore[no
     assert len(data) >= 10_000_000
     tx = read_transaction(data)
     assert len(tx) == len(big.records) and tx.to_bytes() == data
+
+
+@pytest.mark.parametrize("compression", ["PNG", "JP2L", "JP2", "NONE"])
+def test_png_and_jpeg2000_images_inside_type14_records(fvc_images, compression: str) -> None:  # type: ignore[no-untyped-def]
+    images = {2: fvc_images[2], 7: fvc_images[7]}
+    tp = tenprint_from_images(images, header(), compression=compression)
+    tx = read_transaction(build_transaction(tp).to_bytes())
+    back = read_tenprint(tx)
+    assert [f.compression for f in back.fingers] == [compression] * 2
+    for finger in back.fingers:
+        pixels = finger.pixels()
+        if compression == "JP2":
+            from granica.biometrics.formats import psnr
+
+            assert psnr(pixels, images[finger.position]) > 30
+        else:  # lossless
+            assert np.array_equal(pixels, images[finger.position])
+    assert validate(tx, load_profile("national")) == []
+    eurodac = {d.rule for d in validate(tx, load_profile("eurodac"))}
+    assert "fingers.required_positions" in eurodac
+    assert ("fingers.compression" in eurodac) == (compression != "WSQ20")

@@ -56,8 +56,12 @@ def test_our_encoder_states_ppi_and_bit_rate() -> None:
     decoded, ppi = decode_wsq(data)
     assert ppi == 500 and decoded.shape == original.shape
     assert psnr(decoded, original) > 30.0
-    # about 15:1 at 0.75 bit/pixel; far smaller than the raw image
+    # 0.75 bit/pixel is about 10.7:1 against 8-bit pixels
     assert len(data) < original.size / 5
+    # rows and columns are not swapped on a non-square image
+    crop = original[10:290, 40:240]
+    decoded, _ = decode_wsq(encode_wsq(crop))
+    assert decoded.shape == (280, 200) and psnr(decoded, crop) > 30.0
 
 
 def test_every_wsq_in_the_shared_data_decodes() -> None:
@@ -93,7 +97,7 @@ def test_corrupt_wsq_is_refused_with_an_offset() -> None:
         decode_wsq(good[:40])
     huge = bytearray(good)
     sof = huge.index(b"\xff\xa2")
-    huge[sof + 6:sof + 10] = b"\xff\xff\xff\xff"
+    huge[sof + 6 : sof + 10] = b"\xff\xff\xff\xff"
     with pytest.raises(TooLargeError):
         decode_wsq(bytes(huge))
 
@@ -128,3 +132,37 @@ def test_fuzz_wsq_decoder(data: st.DataObject) -> None:
 
 
 _SAMPLE = encode_wsq(np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1)))
+
+
+def _atheris_crasher() -> bytes:
+    """The libbiomeval test image with the mutations with which atheris crashed NBIS (SIGSEGV,
+    after an earlier decode in the same process had left its tables behind)."""
+    original = (shared_path("formats", "wsq", "libbiomeval") / "img.wsq").read_bytes()
+    data = bytearray(original)
+    data[2862:3363] = original[1785:2286]
+    data[705], data[1637], data[7467] = 0xCF, 0x8F, 0xB3
+    data[6809:6813] = b"\x01\x00\x00\x00"
+    return bytes(data)
+
+
+def test_file_that_crashed_nbis_is_refused_and_the_decoder_survives() -> None:
+    good = (shared_path("formats", "wsq", "libbiomeval") / "img.wsq").read_bytes()
+    decode_wsq(good)
+    with pytest.raises(ImageFormatError, match="corrupt WSQ"):
+        decode_wsq(_atheris_crasher())
+    assert decode_wsq(good)[0].shape == (256, 256)
+
+
+def test_a_crashing_decoder_process_becomes_an_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from granica.biometrics.formats import wsq_worker
+
+    good = encode_wsq(np.full((32, 32), 90, dtype=np.uint8))
+    crasher = "import os, sys\nsys.stdin.buffer.read(4)\nos.abort()\n"
+    monkeypatch.setattr(wsq_worker, "_SCRIPT", crasher)
+    worker = wsq_worker.WsqWorker()
+    with pytest.raises(ImageFormatError, match="crashed"):
+        worker.decode(good)
+    monkeypatch.undo()
+    pixels, width, height = worker.decode(good)  # restarted with the real decoder
+    assert (width, height) == (32, 32) and len(pixels) == 1024
+    worker.close()

@@ -239,3 +239,29 @@ def test_set_language(database: Database) -> None:
             auth.set_language(s, p, "klingon")
     with database.session() as s:
         assert auth.authenticate_password(s, "marko", PASSWORD).language == "sr-Cyrl"
+
+
+def test_users_cli(database: Database) -> None:
+    from typer.testing import CliRunner
+
+    from granica.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["users", "add", "jelena", "--agency", "CUSTOMS", "--role",
+                              "customs_officer", "--password", PASSWORD])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["users", "add", "jelena2", "--agency", "CUSTOMS", "--role",
+                              "dpo", "--password", PASSWORD])
+    assert out.exit_code != 0 and isinstance(out.exception, ValidationError)
+    out = runner.invoke(app, ["users", "token", "jelena", "--name", "scanner"])
+    assert out.exit_code == 0
+    token = out.output.strip()
+    with database.session() as s:
+        assert auth.principal_from_token(s, token).agency == "CUSTOMS"
+    out = runner.invoke(app, ["users", "disable", "jelena"])
+    assert out.exit_code == 0
+    with pytest.raises(AuthenticationError):
+        with database.session() as s:
+            auth.principal_from_token(s, token)
+    out = runner.invoke(app, ["users", "list", "--json"])
+    assert '"disabled": true' in out.output

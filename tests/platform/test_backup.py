@@ -117,3 +117,27 @@ def test_restore_rejects_wrong_files(database: Database, tmp_path: Path) -> None
     other.write_bytes(b"PGDMP" if database.dialect == "sqlite" else b"SQLite format 3\x00")
     with pytest.raises(InputFormatError, match="restore it into"):
         restore(database, other)
+
+
+def test_json_logging() -> None:
+    import io
+    import json
+    import logging
+
+    from granica.ops.logging import configure_logging
+
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    configure_logging("INFO", stream=stream)  # twice: still one line per record
+    try:
+        logging.getLogger("granica.test").info("backup done", extra={"file": "x.db", "rows": 3})
+        logging.getLogger("granica.test").debug("not shown")
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if type(handler).__name__ == "_GranicaHandler":
+                logging.getLogger().removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["msg"] == "backup done" and entry["level"] == "info"
+    assert entry["file"] == "x.db" and entry["rows"] == 3 and entry["ts"].endswith("+00:00")

@@ -80,6 +80,18 @@ def test_open_redirect_after_login_is_refused(client: TestClient) -> None:
     assert login(client, *GUARD, next_url="//evil.example/phish") == "/"
 
 
+def test_a_new_login_ends_the_browsers_previous_session(client: TestClient) -> None:
+    login(client, *GUARD)
+    first = client.cookies["granica_session"]
+    # (the login page sends a logged-in user home, so post the form as a second tab would)
+    r = client.post("/login", data={"username": ADMIN[0], "password": ADMIN[1],
+                                    "csrf_token": csrf_of(client, "/")})
+    assert r.status_code == 303
+    assert client.get("/api/v1/me").json()["username"] == ADMIN[0]
+    old = TestClient(client.app, cookies={"granica_session": first})
+    assert old.get("/api/v1/me").status_code == 401
+
+
 def test_api_answers_401_without_credentials_and_accepts_bearer_tokens(
     client: TestClient, seeded: Seeded
 ) -> None:

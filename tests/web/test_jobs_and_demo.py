@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from granica import clock, jobs
 from granica.storage import Database
@@ -60,3 +63,42 @@ def test_demo_users_cover_every_agency_and_seeding_twice_adds_nothing(database: 
     with database.session() as s:  # the printed password works
         principal = auth.authenticate_password(s, user.username, user.password)
     assert principal.agency == "DPO"
+
+
+def test_jobs_run_command_prints_each_job(seeded: Seeded) -> None:
+    from typer.testing import CliRunner
+
+    from granica.cli import app
+
+    result = CliRunner().invoke(app, ["jobs", "run", "--json", "audit.sign_head"])
+    assert result.exit_code == 0, result.output
+    assert '"job": "audit.sign_head"' in result.output and '"ok": true' in result.output
+    bad = CliRunner().invoke(app, ["jobs", "run", "no.such.job"])
+    assert bad.exit_code != 0
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    from granica.cli.serve import _check_schema
+    from granica.errors import ServiceUnavailable
+
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        with pytest.raises(ServiceUnavailable, match="granica db upgrade"):
+            _check_schema(empty)
+    finally:
+        empty.dispose()
+
+
+def test_demo_setup_seeds_alerts_once_and_prints_every_password(database: Database) -> None:
+    from granica.cli.serve import demo_users, prepare_demo
+
+    lines: list[str] = []
+    prepare_demo(count=40, echo=lines.append)
+    text = "\n".join(lines)
+    for user in demo_users():
+        assert user.username in text and user.password in text
+    assert "Demo alerts: 40 added" in text
+    lines.clear()
+    prepare_demo(count=40, echo=lines.append)
+    text = "\n".join(lines)
+    assert "Demo alerts: 0 added" in text and "(already there)" in text

@@ -128,3 +128,15 @@ def test_session_expires_after_inactivity(client: TestClient) -> None:
     assert r.status_code == 303
     assert r.headers["location"] == "/login?flash=session_expired"
     assert "session has expired" in client.get(r.headers["location"]).text
+
+
+def test_health_reports_an_unreachable_database(tmp_path: object) -> None:
+    from granica.api.system import check_health
+
+    down = Database("postgresql+psycopg://granica@127.0.0.1:9/none?connect_timeout=2")
+    try:
+        ok, report = check_health(down)
+    finally:
+        down.dispose()
+    assert not ok
+    assert report["database"]["status"] == "unreachable" and report["database"]["message"]

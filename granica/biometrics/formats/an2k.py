@@ -1,4 +1,4 @@
-"""ANSI/NIST-ITL 1-2011 (with the 2013/2015 updates) traditional encoding: a byte-exact reader and writer.
+"""ANSI/NIST-ITL 1-2011 (and its 2013/2015 updates), traditional encoding: byte-exact reader/writer.
 
 A transaction is a list of records. Tagged records keep every field's tag and value bytes as
 written, so reading then writing an unmodified transaction gives back the same bytes; only LEN
@@ -39,7 +39,7 @@ _MAX_TAG = 16
 
 @dataclass
 class Field:
-    """One tagged field: its tag exactly as written (``"1.003"`` or ``"1.03"``) and its raw value."""
+    """One tagged field: its tag as written (``"1.003"`` or ``"1.03"``) and its raw value."""
 
     tag: str
     value: bytes
@@ -72,7 +72,9 @@ class Field:
             return cls(tag, value.encode("utf-8"))
         subs = []
         for sub in value:
-            subs.append(b"\x1f".join(i if isinstance(i, bytes) else str(i).encode("utf-8") for i in sub))
+            subs.append(
+                b"\x1f".join(i if isinstance(i, bytes) else str(i).encode("utf-8") for i in sub)
+            )
         return cls(tag, b"\x1e".join(subs))
 
     def encoded_size(self) -> int:
@@ -106,8 +108,13 @@ class TaggedRecord:
         f = self.get(number)
         return default if f is None else f.value.decode("utf-8", errors="replace")
 
-    def set(self, number: int, value: str | bytes | Sequence[Sequence[str | bytes]], *,
-            binary: bool = False) -> Field:
+    def set(
+        self,
+        number: int,
+        value: str | bytes | Sequence[Sequence[str | bytes]],
+        *,
+        binary: bool = False,
+    ) -> Field:
         """Set a field, keeping the fields in numerical order (data field 999 stays last)."""
         old = self.get(number)
         tag = old.tag if old is not None else f"{self.type}.{number:03d}"
@@ -164,7 +171,7 @@ class TaggedRecord:
 
 @dataclass
 class BinaryRecord:
-    """A record with a fixed binary header (types 3-8); the header bytes after LEN are kept as read."""
+    """A record with a fixed binary header (types 3-8); header bytes after LEN kept as read."""
 
     type: int
     header: bytes  # the fixed header without its 4-byte LEN
@@ -257,8 +264,11 @@ class Transaction:
 
     def to_bytes(self) -> bytes:
         """Serialise the transaction; LEN of every record and CNT are brought up to date."""
-        if not self.records or not isinstance(self.records[0], TaggedRecord) or \
-                self.records[0].type != 1:
+        if (
+            not self.records
+            or not isinstance(self.records[0], TaggedRecord)
+            or self.records[0].type != 1
+        ):
             raise ValidationError("a transaction must start with its type-1 record")
         self.update_cnt()
         return b"".join(r.to_bytes() for r in self.records)
@@ -292,7 +302,9 @@ def _cnt_pairs(cnt: Field) -> list[tuple[int, int]] | None:
 # Reading
 
 
-def read_transaction(source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Transaction:
+def read_transaction(
+    source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Transaction:
     """Read a traditional-encoding transaction from a path or bytes.
 
     Raises NistFormatError (an InputFormatError) naming the record, field and byte offset for
@@ -322,10 +334,17 @@ class _Reader:
         self.cnt_offset = 0  # where 1.003 starts, for CNT errors
         self.record_end = 0  # end of the record read last
 
-    def fail(self, problem: str, offset: int, record: int | None = None,
-             record_type: int | None = None, fld: str | None = None) -> NistFormatError:
-        return NistFormatError(problem, offset=offset, record=record, record_type=record_type,
-                               field=fld)
+    def fail(
+        self,
+        problem: str,
+        offset: int,
+        record: int | None = None,
+        record_type: int | None = None,
+        fld: str | None = None,
+    ) -> NistFormatError:
+        return NistFormatError(
+            problem, offset=offset, record=record, record_type=record_type, field=fld
+        )
 
     def read(self) -> Transaction:
         data = self.data
@@ -333,9 +352,11 @@ class _Reader:
             raise self.fail("the file is empty", 0)
         if data.lstrip()[:1] == b"<":
             raise NistFormatError(
-                "this is an XML-encoded transaction (ANSI/NIST-ITL 2-2008/2013)", offset=0,
+                "this is an XML-encoded transaction (ANSI/NIST-ITL 2-2008/2013)",
+                offset=0,
                 hint="Granica reads the traditional encoding only: convert the file first "
-                "(NIST NBIS an2kconvert does both directions)")
+                "(NIST NBIS an2kconvert does both directions)",
+            )
         header = self.tagged(0, 1, 1)
         assert isinstance(header, TaggedRecord)
         self.check_ascii(header, 0)
@@ -348,8 +369,13 @@ class _Reader:
         for index, (rtype, idc) in enumerate(entries, start=2):
             if pos >= self.size:
                 raise self.fail(
-                    f"the file ends after {index - 1} records but 1.003 (CNT) lists {len(entries) + 1}"
-                    " (truncated file or CNT that does not match)", pos, index, rtype)
+                    f"the file ends after {index - 1} records but 1.003 (CNT) lists "
+                    f"{len(entries) + 1}"
+                    " (truncated file or CNT that does not match)",
+                    pos,
+                    index,
+                    rtype,
+                )
             if rtype in BINARY_HEADER_SIZE:
                 record: Record = self.binary(pos, rtype, index)
             elif rtype in TAGGED_TYPES:
@@ -357,17 +383,28 @@ class _Reader:
             else:
                 raise self.fail(
                     f"1.003 (CNT) lists record type {rtype}, which ANSI/NIST-ITL does not define "
-                    "(so its length and layout are unknown)", pos, index, rtype, "1.003")
+                    "(so its length and layout are unknown)",
+                    pos,
+                    index,
+                    rtype,
+                    "1.003",
+                )
             if record.idc is not None and record.idc != idc:
                 raise self.fail(
                     f"IDC {record.idc} does not match the IDC {idc} that 1.003 (CNT) lists for it",
-                    pos, index, rtype)
+                    pos,
+                    index,
+                    rtype,
+                )
             records.append(record)
             pos = self.record_end
         if pos != self.size:
             raise self.fail(
                 f"{self.size - pos} bytes follow the last record that 1.003 (CNT) lists "
-                "(CNT lists too few records, or a LEN is wrong)", pos, len(records) + 1)
+                "(CNT lists too few records, or a LEN is wrong)",
+                pos,
+                len(records) + 1,
+            )
         return Transaction(records, warnings=self.warnings)
 
     def parse_cnt(self, cnt: Field) -> list[tuple[int, int]]:
@@ -375,41 +412,73 @@ class _Reader:
         pairs: list[tuple[int, int]] = []
         for n, sub in enumerate(subs):
             if len(sub) != 2 or not all(i.isdigit() for i in sub):
-                raise self.fail(f"subfield {n + 1} of 1.003 (CNT) is not two numbers",
-                                self.cnt_offset, 1, 1, "1.003")
+                raise self.fail(
+                    f"subfield {n + 1} of 1.003 (CNT) is not two numbers",
+                    self.cnt_offset,
+                    1,
+                    1,
+                    "1.003",
+                )
             pairs.append((int(sub[0]), int(sub[1])))
         if pairs[0][0] != 1:
-            raise self.fail("the first subfield of 1.003 (CNT) must describe record type 1",
-                            self.cnt_offset, 1, 1, "1.003")
+            raise self.fail(
+                "the first subfield of 1.003 (CNT) must describe record type 1",
+                self.cnt_offset,
+                1,
+                1,
+                "1.003",
+            )
         if pairs[0][1] != len(pairs) - 1:
             raise self.fail(
                 f"1.003 (CNT) says {pairs[0][1]} records follow but lists {len(pairs) - 1}",
-                self.cnt_offset, 1, 1, "1.003")
+                self.cnt_offset,
+                1,
+                1,
+                "1.003",
+            )
         return pairs[1:]
 
     def binary(self, pos: int, rtype: int, index: int) -> BinaryRecord:
         hsize = BINARY_HEADER_SIZE[rtype]
         if pos + 4 > self.size:
-            raise self.fail("the file ends inside the 4-byte LEN of a binary record", pos, index, rtype)
+            raise self.fail(
+                "the file ends inside the 4-byte LEN of a binary record", pos, index, rtype
+            )
         (length,) = struct.unpack_from(">I", self.data, pos)
         if length < hsize:
-            raise self.fail(f"binary LEN {length} is shorter than the {hsize}-byte header",
-                            pos, index, rtype, f"{rtype}.001")
+            raise self.fail(
+                f"binary LEN {length} is shorter than the {hsize}-byte header",
+                pos,
+                index,
+                rtype,
+                f"{rtype}.001",
+            )
         if pos + length > self.size:
             raise self.fail(
                 f"binary LEN {length} runs past the end of the file ({self.size - pos} bytes left:"
-                " truncated file or wrong LEN)", pos, index, rtype, f"{rtype}.001")
+                " truncated file or wrong LEN)",
+                pos,
+                index,
+                rtype,
+                f"{rtype}.001",
+            )
         self.record_end = pos + length
-        return BinaryRecord(rtype, self.data[pos + 4:pos + hsize], self.data[pos + hsize:pos + length])
+        return BinaryRecord(
+            rtype, self.data[pos + 4 : pos + hsize], self.data[pos + hsize : pos + length]
+        )
 
     def tag_at(self, pos: int, end: int, index: int, rtype: int) -> tuple[str, int, int, int]:
         """Parse 'T.N:' at pos; returns tag text, record type, field number, value start."""
         m = _TAG.match(self.data, pos, min(end, pos + _MAX_TAG))
         if m is None:
-            shown = self.data[pos:pos + 12]
+            shown = self.data[pos : pos + 12]
             raise self.fail(
                 f"expected a field tag like '{rtype}.001:' but found {shown!r} (a missing or extra "
-                "separator, or a wrong LEN)", pos, index, rtype)
+                "separator, or a wrong LEN)",
+                pos,
+                index,
+                rtype,
+            )
         return m.group(0)[:-1].decode("ascii"), int(m.group(1)), int(m.group(2)), m.end()
 
     def tagged(self, pos: int, rtype: int, index: int) -> TaggedRecord:
@@ -418,37 +487,58 @@ class _Reader:
         if ttype != rtype:
             raise self.fail(
                 f"1.003 (CNT) says this is a type-{rtype} record but it starts with tag {tag}",
-                pos, index, rtype, tag)
+                pos,
+                index,
+                rtype,
+                tag,
+            )
         if number != 1:
-            raise self.fail(f"the first field must be {rtype}.001 (LEN), not {tag}", pos, index,
-                            rtype, tag)
+            raise self.fail(
+                f"the first field must be {rtype}.001 (LEN), not {tag}", pos, index, rtype, tag
+            )
         sep = _SEP.search(data, vstart, min(self.size, vstart + 12))
         if sep is None:
             raise self.fail("LEN has no field separator within 12 bytes", vstart, index, rtype, tag)
-        raw_len = data[vstart:sep.start()]
+        raw_len = data[vstart : sep.start()]
         if not raw_len.isdigit() or not raw_len.isascii():
             raise self.fail(f"LEN {raw_len!r} is not a decimal number", vstart, index, rtype, tag)
         length = int(raw_len)
         end = pos + length
         if length < sep.end() - pos:
-            raise self.fail(f"LEN {length} is shorter than the LEN field itself", vstart, index,
-                            rtype, tag)
+            raise self.fail(
+                f"LEN {length} is shorter than the LEN field itself", vstart, index, rtype, tag
+            )
         if end > self.size:
             raise self.fail(
                 f"LEN {length} runs past the end of the file ({self.size - pos} bytes left: "
-                "truncated file or wrong LEN)", vstart, index, rtype, tag)
+                "truncated file or wrong LEN)",
+                vstart,
+                index,
+                rtype,
+                tag,
+            )
         if data[end - 1] != FS:
             raise self.fail(
                 f"LEN {length} does not end on the record separator (FS): byte {end - 1} is "
-                f"{data[end - 1]:#04x} (wrong LEN or missing separator)", vstart, index, rtype, tag)
+                f"{data[end - 1]:#04x} (wrong LEN or missing separator)",
+                vstart,
+                index,
+                rtype,
+                tag,
+            )
         fields = [Field(tag, raw_len)]
         if rtype == 1:
             self.cnt_offset = pos
         cursor = sep.end()
         if sep.group(0)[0] == FS:
             if cursor != end:
-                raise self.fail("record separator (FS) before the end that LEN declares",
-                                sep.start(), index, rtype, tag)
+                raise self.fail(
+                    "record separator (FS) before the end that LEN declares",
+                    sep.start(),
+                    index,
+                    rtype,
+                    tag,
+                )
         while cursor < end and sep.group(0)[0] != FS:
             tag, ttype, number, vstart = self.tag_at(cursor, end, index, rtype)
             if ttype != rtype:
@@ -456,37 +546,50 @@ class _Reader:
                 # written so the file still round-trips, and let the validator report it.
                 self.warnings.append(
                     f"record {index} (type {rtype}), byte offset {cursor}: field {tag} carries "
-                    f"the tag of record type {ttype}")
+                    f"the tag of record type {ttype}"
+                )
             if rtype == 1 and number == 3:
                 self.cnt_offset = cursor
             if number == DATA_FIELD and rtype not in (1, 2):
-                fields.append(Field(tag, data[vstart:end - 1], binary=True))
+                fields.append(Field(tag, data[vstart : end - 1], binary=True))
                 cursor = end
                 break
             found = _SEP.search(data, vstart, end)
             if found is None:  # cannot happen: data[end-1] is FS
                 raise self.fail("field has no separator", vstart, index, rtype, tag)
             sep = found
-            fields.append(Field(tag, data[vstart:sep.start()]))
+            fields.append(Field(tag, data[vstart : sep.start()]))
             cursor = sep.end()
             if sep.group(0)[0] == FS and cursor != end:
                 raise self.fail(
                     f"record separator (FS) at byte {sep.start()}, before the end that LEN "
                     f"declares ({end - 1}): wrong LEN or a field separator (GS) written as FS",
-                    sep.start(), index, rtype, tag)
+                    sep.start(),
+                    index,
+                    rtype,
+                    tag,
+                )
             if sep.group(0)[0] == GS and cursor >= end:
-                raise self.fail("the record ends with GS instead of FS", sep.start(), index, rtype, tag)
+                raise self.fail(
+                    "the record ends with GS instead of FS", sep.start(), index, rtype, tag
+                )
         self.record_end = end
         record = TaggedRecord(rtype, fields)
         if rtype != 1:
             idc_field = record.get(2)
             if idc_field is None:
                 # found by atheris: without an IDC the record cannot be matched to its CNT entry
-                raise self.fail(f"field {rtype}.002 (IDC) is missing", pos, index, rtype,
-                                f"{rtype}.002")
+                raise self.fail(
+                    f"field {rtype}.002 (IDC) is missing", pos, index, rtype, f"{rtype}.002"
+                )
             if not idc_field.value.isdigit():
-                raise self.fail(f"IDC {idc_field.value[:20]!r} is not a number", pos, index, rtype,
-                                idc_field.tag)
+                raise self.fail(
+                    f"IDC {idc_field.value[:20]!r} is not a number",
+                    pos,
+                    index,
+                    rtype,
+                    idc_field.tag,
+                )
         return record
 
     def check_ascii(self, record: TaggedRecord, pos: int) -> None:
@@ -497,6 +600,10 @@ class _Reader:
             if not f.value.isascii():
                 bad = next(i for i, b in enumerate(f.value) if b > 0x7F)
                 raise self.fail(
-                    f"byte {f.value[bad]:#04x} is not 7-bit ASCII, which the type-1 record requires",
-                    value_start + bad, 1, 1, f.tag)
+                    f"byte {f.value[bad]:#04x} is not 7-bit ASCII, which type-1 requires",
+                    value_start + bad,
+                    1,
+                    1,
+                    f.tag,
+                )
             offset = value_start + len(f.value) + 1

@@ -44,13 +44,16 @@ class MinutiaeFormatError(InputFormatError):
 
     code = "minutiae_format_error"
 
-    def __init__(self, problem: str, *, offset: int | None = None, field: str | None = None) -> None:
+    def __init__(
+        self, problem: str, *, offset: int | None = None, field: str | None = None
+    ) -> None:
         where = f"byte offset {offset}: " if offset is not None else ""
         what = f"{field}: " if field else ""
         super().__init__(
             f"{where}{what}{problem}; check that the file is a complete ISO/IEC 19794-2 "
             "(2005/2011) or ANSI INCITS 378 (2004/2009) finger minutiae record",
-            field=field, offset=offset,
+            field=field,
+            offset=offset,
         )
         self.offset = offset
 

@@ -1,4 +1,5 @@
-"""Fingerprint and face image codecs: WSQ through NBIS (the `wsq` package), PNG, JPEG, JPEG 2000, TIFF, BMP.
+"""Finger and face image codecs: WSQ through NBIS (the `wsq` package), PNG, JPEG, JPEG 2000,
+TIFF, BMP.
 
 WSQ input is walked marker by marker in Python before the NBIS C decoder sees it, so a corrupt
 or hostile file is refused with an offset instead of reaching C code with impossible sizes.
@@ -17,8 +18,8 @@ import numpy as np
 from granica.biometrics.formats.errors import ImageFormatError
 from granica.errors import TooLargeError
 
-# NIST's recommended WSQ bit rate for 500 ppi prints (about 15:1). The NBIS build inside the
-# `wsq` package (0.9) always encodes at this rate whatever rate is asked for.
+# NIST's recommended WSQ bit rate for 500 ppi prints (about 10.7:1 against 8-bit pixels). The
+# NBIS build inside the `wsq` package (0.9) always encodes at this rate whatever rate is asked.
 WSQ_BITRATE = 0.75
 MAX_PIXELS = 40_000_000  # larger than a full palm at 1000 ppi; bounds decoder memory
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
@@ -33,7 +34,8 @@ def _wsq_module() -> Any:  # imported lazily: the C extension is only needed for
         import _wsq
     except ImportError as exc:  # pragma: no cover - the dependency is pinned
         raise ImageFormatError(
-            "WSQ support needs the `wsq` package (pip install wsq==0.9)") from exc
+            "WSQ support needs the `wsq` package (pip install wsq==0.9)"
+        ) from exc
     return _wsq
 
 
@@ -44,8 +46,9 @@ def wsq_info(data: bytes) -> dict[str, int | None]:
     """
     size = len(data)
     if size < 4 or struct.unpack_from(">H", data, 0)[0] != _SOI:
-        raise ImageFormatError("not a WSQ image: it does not start with the SOI marker FFA0 "
-                               "(byte offset 0)")
+        raise ImageFormatError(
+            "not a WSQ image: it does not start with the SOI marker FFA0 (byte offset 0)"
+        )
     pos = 2
     ppi: int | None = None
     while pos + 4 <= size:
@@ -55,7 +58,8 @@ def wsq_info(data: bytes) -> dict[str, int | None]:
             if length < 2 or pos + 2 + length > size:
                 raise ImageFormatError(
                     f"corrupt WSQ: segment {marker:04X} at byte offset {pos} declares {length} "
-                    f"bytes but {size - pos - 2} remain")
+                    f"bytes but {size - pos - 2} remain"
+                )
             if marker == 0xFFA8:
                 m = _PPI.search(data, pos + 4, pos + 2 + length)
                 if m is not None and int(m.group(1)) > 0:
@@ -63,33 +67,48 @@ def wsq_info(data: bytes) -> dict[str, int | None]:
             pos += 2 + length
         elif marker == _SOF:
             if pos + 12 > size:
-                raise ImageFormatError(f"corrupt WSQ: frame header at byte offset {pos} is cut short")
+                raise ImageFormatError(
+                    f"corrupt WSQ: frame header at byte offset {pos} is cut short"
+                )
             height, width = struct.unpack_from(">HH", data, pos + 6)
             if width == 0 or height == 0:
                 raise ImageFormatError(
-                    f"corrupt WSQ: frame header at byte offset {pos} gives {width}x{height} pixels")
+                    f"corrupt WSQ: frame header at byte offset {pos} gives {width}x{height} pixels"
+                )
             if width * height > MAX_PIXELS:
                 raise TooLargeError(
                     f"WSQ frame header at byte offset {pos} declares {width}x{height} pixels, over "
-                    f"the {MAX_PIXELS}-pixel limit")
+                    f"the {MAX_PIXELS}-pixel limit"
+                )
             return {"width": width, "height": height, "ppi": ppi}
         else:
             raise ImageFormatError(
                 f"corrupt WSQ: unexpected marker {marker:04X} at byte offset {pos} before the "
-                "frame header (SOF, FFA2)")
+                "frame header (SOF, FFA2)"
+            )
     raise ImageFormatError(f"corrupt WSQ: no frame header (SOF, FFA2) in {size} bytes")
 
 
-def decode_wsq(data: bytes) -> tuple[np.ndarray, int | None]:
-    """Decode WSQ to a (height, width) uint8 array and the ppi its NISTCOM comment states."""
+def decode_wsq(data: bytes, *, isolate: bool = True) -> tuple[np.ndarray, int | None]:
+    """Decode WSQ to a (height, width) uint8 array and the ppi its NISTCOM comment states.
+
+    NBIS runs in a child process (`isolate`, the default), because some corrupt files crash its
+    C code; pass isolate=False only for data Granica made itself.
+    """
     info = wsq_info(data)
-    try:
-        pixels, width, height, _ = _wsq_module().decompress(bytes(data))
-    except Exception as exc:  # NBIS reports failures as a bare Exception("WSQ Error: n")
-        raise ImageFormatError(f"corrupt WSQ: the NBIS decoder failed ({exc})") from exc
+    if isolate:
+        from granica.biometrics.formats.wsq_worker import WORKER
+
+        pixels, width, height = WORKER.decode(bytes(data))
+    else:
+        try:
+            pixels, width, height, _ = _wsq_module().decompress(bytes(data))
+        except Exception as exc:  # NBIS reports failures as a bare Exception("WSQ Error: n")
+            raise ImageFormatError(f"corrupt WSQ: the NBIS decoder failed ({exc})") from exc
     if (width, height) != (info["width"], info["height"]) or len(pixels) != width * height:
         raise ImageFormatError(
-            f"corrupt WSQ: decoded {len(pixels)} bytes for a {info['width']}x{info['height']} frame")
+            f"corrupt WSQ: decoded {len(pixels)} bytes for a {info['width']}x{info['height']} frame"
+        )
     return np.frombuffer(pixels, dtype=np.uint8).reshape(height, width).copy(), info["ppi"]
 
 
@@ -110,11 +129,11 @@ def _set_nistcom_ppi(data: bytes, ppi: int) -> bytes:
     if data[2:4] != b"\xff\xa8":
         return data
     (length,) = struct.unpack_from(">H", data, 4)
-    comment = data[6:4 + length]
+    comment = data[6 : 4 + length]
     if not comment.startswith(b"NIST_COM"):
         return data
     new = _PPI.sub(b"\nPPI " + str(ppi).encode("ascii"), comment, count=1)
-    return data[:4] + struct.pack(">H", len(new) + 2) + new + data[4 + length:]
+    return data[:4] + struct.pack(">H", len(new) + 2) + new + data[4 + length :]
 
 
 def _as_grey(pixels: np.ndarray) -> np.ndarray:
@@ -145,15 +164,22 @@ def encode_image(pixels: np.ndarray, fmt: str, ppi: int = 500) -> bytes:
     elif fmt == "JP2L":
         im.save(buf, format="JPEG2000", irreversible=False, no_jp2=False)
     elif fmt == "JP2":
-        im.save(buf, format="JPEG2000", irreversible=True, quality_mode="rates",
-                quality_layers=[10], no_jp2=False)
+        im.save(
+            buf,
+            format="JPEG2000",
+            irreversible=True,
+            quality_mode="rates",
+            quality_layers=[10],
+            no_jp2=False,
+        )
     else:
         raise ImageFormatError(f"cannot encode images as {fmt!r}: use WSQ, PNG, JP2, JP2L or NONE")
     return buf.getvalue()
 
 
-def read_image(source: str | Path | bytes, *, max_bytes: int = MAX_IMAGE_BYTES
-               ) -> tuple[np.ndarray, int | None]:
+def read_image(
+    source: str | Path | bytes, *, max_bytes: int = MAX_IMAGE_BYTES
+) -> tuple[np.ndarray, int | None]:
     """Read a PNG, TIFF, BMP, JPEG, JPEG 2000 or WSQ image as 8-bit grey pixels and its ppi.
 
     Returns (uint8 array of shape (height, width), ppi or None when the file does not state it).
@@ -184,8 +210,9 @@ def read_image(source: str | Path | bytes, *, max_bytes: int = MAX_IMAGE_BYTES
     except Image.DecompressionBombError as exc:
         raise TooLargeError(f"{name}: {exc}") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ImageFormatError(f"{name}: not a readable PNG/TIFF/BMP/JPEG/JPEG 2000/WSQ image "
-                               f"({exc})") from exc
+        raise ImageFormatError(
+            f"{name}: not a readable PNG/TIFF/BMP/JPEG/JPEG 2000/WSQ image ({exc})"
+        ) from exc
     return arr, ppi
 
 
@@ -202,11 +229,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * float(np.log10(255.0 ** 2 / mse))
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(255.0**2 / mse))
 
 
-def raster_offset_psnr(decoded: np.ndarray, original: np.ndarray, max_offset: int = 32
-                       ) -> tuple[float, int]:
+def raster_offset_psnr(
+    decoded: np.ndarray, original: np.ndarray, max_offset: int = 32
+) -> tuple[float, int]:
     """Best PSNR when `decoded` is `original` displaced by k pixels in raster order, and that k.
 
     For comparing images whose converter skipped or added a few header bytes (the pgafis WSQ
@@ -218,9 +246,9 @@ def raster_offset_psnr(decoded: np.ndarray, original: np.ndarray, max_offset: in
     b = original.ravel().astype(np.float64)
     best = (-1.0, 0)
     for k in range(-max_offset, max_offset + 1):
-        x, y = (a[k:], b[:len(b) - k]) if k >= 0 else (a[:k], b[-k:])
+        x, y = (a[k:], b[: len(b) - k]) if k >= 0 else (a[:k], b[-k:])
         mse = float(np.mean((x - y) ** 2))
-        value = float("inf") if mse == 0 else 10.0 * float(np.log10(255.0 ** 2 / mse))
+        value = float("inf") if mse == 0 else 10.0 * float(np.log10(255.0**2 / mse))
         if value > best[0]:
             best = (value, k)
     return best

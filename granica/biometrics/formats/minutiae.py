@@ -1,4 +1,5 @@
-"""Finger minutiae records: ISO/IEC 19794-2 (2005, 2011) and ANSI INCITS 378 (2004, 2007, 2009, 2009/Am1).
+"""Finger minutiae records: ISO/IEC 19794-2 (2005, 2011) and ANSI INCITS 378 (2004, 2007, 2009,
+2009/Am1).
 
 Records are read into `MinutiaeRecord` with every header value kept, so an unmodified record is
 written back byte for byte, and converted to and from the engine's `Template`. Units differ by
@@ -21,19 +22,26 @@ from granica.errors import ValidationError
 ISO_2005 = "iso19794-2:2005"
 ISO_2011 = "iso19794-2:2011"
 ANSI_2004 = "ansi378:2004"
-ANSI_2007 = "ansi378:2007"  # header of NIST libbiomeval's 'ansi2007' sample: 2009 views, 2004-style equipment
+# the header of NIST libbiomeval's "ansi2007" sample: 2009-style views, 2004-style equipment
+ANSI_2007 = "ansi378:2007"
 ANSI_2009 = "ansi378:2009"
 ANSI_2009_AM1 = "ansi378:2009am1"
 FORMATS = (ISO_2005, ISO_2011, ANSI_2004, ANSI_2007, ANSI_2009, ANSI_2009_AM1)
 
 _MAGIC = b"FMR\x00"
-_VERSION = {ISO_2005: b" 20\x00", ANSI_2004: b" 20\x00", ISO_2011: b"030\x00",
-            ANSI_2007: b"030\x00", ANSI_2009: b"030\x00", ANSI_2009_AM1: b"035\x00"}
+_VERSION = {
+    ISO_2005: b" 20\x00",
+    ANSI_2004: b" 20\x00",
+    ISO_2011: b"030\x00",
+    ANSI_2007: b"030\x00",
+    ANSI_2009: b"030\x00",
+    ANSI_2009_AM1: b"035\x00",
+}
 
 
 @dataclass
 class Minutia:
-    """One minutia in the record's own units: raw angle, type code 0 other/1 ending/2 bifurcation."""
+    """One minutia in the record's own units: raw angle; type 0 other, 1 ending, 2 bifurcation."""
 
     type: int
     x: int
@@ -91,9 +99,12 @@ class _In:
 
     def take(self, n: int, what: str) -> bytes:
         if self.pos + n > self.end:
-            raise MinutiaeFormatError(f"record ends inside {what} (needs {n} bytes, "
-                                      f"{self.end - self.pos} left)", offset=self.pos, field=what)
-        out = self.data[self.pos:self.pos + n]
+            raise MinutiaeFormatError(
+                f"record ends inside {what} (needs {n} bytes, {self.end - self.pos} left)",
+                offset=self.pos,
+                field=what,
+            )
+        out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
 
@@ -110,7 +121,9 @@ class _In:
 def detect_format(data: bytes, *, lax: bool = False) -> str:
     """Which of the supported standards a record follows, from its header and its lengths."""
     if len(data) < 8 or data[:4] != _MAGIC:
-        raise MinutiaeFormatError("no 'FMR\\0' format identifier", offset=0, field="format identifier")
+        raise MinutiaeFormatError(
+            "no 'FMR\\0' format identifier", offset=0, field="format identifier"
+        )
     version = data[4:8]
     size = len(data)
     if version in (b" 20\x00", b"020\x00"):
@@ -118,8 +131,9 @@ def detect_format(data: bytes, *, lax: bool = False) -> str:
             return ISO_2005
         if size >= 10:
             short = struct.unpack_from(">H", data, 8)[0]
-            if short == size or (short == 0 and size >= 14 and
-                                 struct.unpack_from(">I", data, 10)[0] == size):
+            if short == size or (
+                short == 0 and size >= 14 and struct.unpack_from(">I", data, 10)[0] == size
+            ):
                 return ANSI_2004
         if lax:
             # FingerprintIO's ANSI 2004 sample carries an ISO-sized length: let the layout decide
@@ -129,8 +143,11 @@ def detect_format(data: bytes, *, lax: bool = False) -> str:
                     return fmt
                 except MinutiaeFormatError:
                     continue
-        raise MinutiaeFormatError(f"record length field matches neither ISO 2005 nor ANSI 2004 "
-                                  f"layout for {size} bytes", offset=8, field="record length")
+        raise MinutiaeFormatError(
+            f"record length field matches neither ISO 2005 nor ANSI 2004 layout for {size} bytes",
+            offset=8,
+            field="record length",
+        )
     if version == b"035\x00":
         return ANSI_2009_AM1
     if version == b"030\x00":
@@ -142,8 +159,11 @@ def detect_format(data: bytes, *, lax: bool = False) -> str:
                     return fmt
                 except MinutiaeFormatError:
                     continue
-        raise MinutiaeFormatError("version 030 record that parses as neither ISO 19794-2:2011 "
-                                  "nor ANSI 378-2009", offset=4, field="version")
+        raise MinutiaeFormatError(
+            "version 030 record that parses as neither ISO 19794-2:2011 nor ANSI 378-2009",
+            offset=4,
+            field="version",
+        )
     raise MinutiaeFormatError(f"unsupported version {version!r}", offset=4, field="version")
 
 
@@ -165,8 +185,11 @@ def _minutiae(inp: _In, count: int, size: int, what: str) -> list[Minutia]:
         out.append(Minutia(tx >> 14, tx & 0x3FFF, y & 0x3FFF, raw[4], raw[5] if size == 6 else 255))
         if y >> 14:
             # top two bits of y are reserved; keep nothing silently that would not round-trip
-            raise MinutiaeFormatError("reserved bits of minutia y are set", offset=inp.pos - size + 2,
-                                      field=f"{what} minutia {i + 1}")
+            raise MinutiaeFormatError(
+                "reserved bits of minutia y are set",
+                offset=inp.pos - size + 2,
+                field=f"{what} minutia {i + 1}",
+            )
     return out
 
 
@@ -184,8 +207,11 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
     if total != len(data) and warnings is not None:
         warnings.append(f"record length field says {total} bytes, the record has {len(data)}")
     elif total != len(data):
-        raise MinutiaeFormatError(f"record length says {total} bytes but the record has {len(data)}",
-                                  offset=8, field="record length")
+        raise MinutiaeFormatError(
+            f"record length says {total} bytes but the record has {len(data)}",
+            offset=8,
+            field="record length",
+        )
     if fmt == ISO_2011:
         nviews = inp.u16("number of representations")
         rec.certified = inp.u8("certification flag")
@@ -194,8 +220,11 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
             length = inp.u32(f"representation {v + 1} length")
             end = start + length
             if length < 4 or end > len(data):
-                raise MinutiaeFormatError(f"representation length {length} runs past the record",
-                                          offset=start, field=f"representation {v + 1}")
+                raise MinutiaeFormatError(
+                    f"representation length {length} runs past the record",
+                    offset=start,
+                    field=f"representation {v + 1}",
+                )
             sub = _In(data, inp.pos, end)
             view = FingerView(position=0)
             view.capture_datetime = sub.take(9, "capture date and time")
@@ -203,12 +232,14 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
             view.device_vendor = sub.u16("capture device vendor")
             view.device_type = sub.u16("capture device type")
             for _ in range(sub.u8("number of quality blocks")):
-                view.quality_records.append((sub.u8("quality"), sub.u16("quality vendor"),
-                                             sub.u16("quality algorithm")))
+                view.quality_records.append(
+                    (sub.u8("quality"), sub.u16("quality vendor"), sub.u16("quality algorithm"))
+                )
             if rec.certified:
                 for _ in range(sub.u8("number of certification blocks")):
-                    view.certifications.append((sub.u16("certification authority"),
-                                                sub.u8("certification scheme"), 0))
+                    view.certifications.append(
+                        (sub.u16("certification authority"), sub.u8("certification scheme"), 0)
+                    )
             view.position = sub.u8("finger position")
             view.view = sub.u8("view number")
             view.xres = sub.u16("horizontal resolution")
@@ -219,16 +250,21 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
             flags = sub.u8("minutia field length")
             view.minutia_size, view.ending_type = flags >> 4, flags & 0xF
             if view.minutia_size not in (5, 6):
-                raise MinutiaeFormatError(f"minutia size {view.minutia_size} is not 5 or 6",
-                                          offset=sub.pos - 1, field="minutia field length")
+                raise MinutiaeFormatError(
+                    f"minutia size {view.minutia_size} is not 5 or 6",
+                    offset=sub.pos - 1,
+                    field="minutia field length",
+                )
             view.quality = view.quality_records[0][0] if view.quality_records else 0
             count = sub.u8("number of minutiae")
             view.minutiae = _minutiae(sub, count, view.minutia_size, f"view {v + 1}")
             extlen = sub.u16("extended data length")
             view.extended = sub.take(extlen, "extended data")
             if sub.pos != end:
-                raise MinutiaeFormatError(f"{end - sub.pos} unexplained bytes at the end of "
-                                          f"representation {v + 1}", offset=sub.pos)
+                raise MinutiaeFormatError(
+                    f"{end - sub.pos} unexplained bytes at the end of representation {v + 1}",
+                    offset=sub.pos,
+                )
             inp.pos = end
             rec.views.append(view)
     else:
@@ -253,7 +289,12 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
                 packed = inp.u8("view number and impression type")
                 view.view, view.impression = packed >> 4, packed & 0xF
                 view.quality = inp.u8("finger quality")
-                view.width, view.height, view.xres, view.yres = rec.width, rec.height, rec.xres, rec.yres
+                view.width, view.height, view.xres, view.yres = (
+                    rec.width,
+                    rec.height,
+                    rec.xres,
+                    rec.yres,
+                )
             else:
                 view.view = inp.u8("view number")
                 view.impression = inp.u8("impression type")
@@ -268,16 +309,19 @@ def _parse(data: bytes, fmt: str, warnings: list[str] | None = None) -> Minutiae
             view.minutiae = _minutiae(inp, count, 6, f"view {v + 1}")
             extlen = inp.u16("extended data length")
             if warnings is not None and inp.pos + extlen > inp.end:
-                warnings.append(f"view {v + 1}: extended data length {extlen} runs "
-                                f"{inp.pos + extlen - inp.end} bytes past the record; cut short")
+                warnings.append(
+                    f"view {v + 1}: extended data length {extlen} runs "
+                    f"{inp.pos + extlen - inp.end} bytes past the record; cut short"
+                )
                 extlen = inp.end - inp.pos
             view.extended = inp.take(extlen, "extended data")
             rec.views.append(view)
     if inp.pos != len(data) and warnings is not None:
         warnings.append(f"{len(data) - inp.pos} bytes after the last finger view ignored")
     elif inp.pos != len(data):
-        raise MinutiaeFormatError(f"{len(data) - inp.pos} bytes after the last finger view",
-                                  offset=inp.pos)
+        raise MinutiaeFormatError(
+            f"{len(data) - inp.pos} bytes after the last finger view", offset=inp.pos
+        )
     return rec
 
 
@@ -289,42 +333,78 @@ def write_minutiae(rec: MinutiaeRecord) -> bytes:
     body = bytearray()
     for v in rec.views:
         if len(v.minutiae) > 255:
-            raise ValidationError(f"finger view {v.position}: {len(v.minutiae)} minutiae, at most 255")
+            raise ValidationError(
+                f"finger view {v.position}: {len(v.minutiae)} minutiae, at most 255"
+            )
         mins = bytearray()
         size = v.minutia_size if fmt == ISO_2011 else 6
         for m in v.minutiae:
-            mins += struct.pack(">HHB", (m.type << 14) | (m.x & 0x3FFF), m.y & 0x3FFF, m.angle & 0xFF)
+            mins += struct.pack(
+                ">HHB", (m.type << 14) | (m.x & 0x3FFF), m.y & 0x3FFF, m.angle & 0xFF
+            )
             if size == 6:
                 mins.append(min(max(m.quality, 0), 255))
         ext = struct.pack(">H", len(v.extended)) + v.extended
         if fmt == ISO_2011:
             rep = bytearray(v.capture_datetime[:9].ljust(9, b"\xff"))
-            rep += struct.pack(">BHHB", v.device_technology, v.device_vendor, v.device_type,
-                               len(v.quality_records))
+            rep += struct.pack(
+                ">BHHB", v.device_technology, v.device_vendor, v.device_type, len(v.quality_records)
+            )
             for q in v.quality_records:
                 rep += struct.pack(">BHH", *q)
             if rec.certified:
                 rep.append(len(v.certifications))
                 for c in v.certifications:
                     rep += struct.pack(">HB", c[0], c[1])
-            rep += struct.pack(">BBHHBHHBB", v.position, v.view, v.xres, v.yres, v.impression,
-                               v.width, v.height, (size << 4) | v.ending_type, len(v.minutiae))
+            rep += struct.pack(
+                ">BBHHBHHBB",
+                v.position,
+                v.view,
+                v.xres,
+                v.yres,
+                v.impression,
+                v.width,
+                v.height,
+                (size << 4) | v.ending_type,
+                len(v.minutiae),
+            )
             rep += mins + ext
             body += struct.pack(">I", len(rep) + 4) + rep
         elif fmt in (ISO_2005, ANSI_2004):
-            body += struct.pack(">BBBB", v.position, (v.view << 4) | v.impression, v.quality,
-                                len(v.minutiae)) + mins + ext
+            body += (
+                struct.pack(
+                    ">BBBB", v.position, (v.view << 4) | v.impression, v.quality, len(v.minutiae)
+                )
+                + mins
+                + ext
+            )
         else:
-            body += struct.pack(">BBBBHHHHHHB", v.position, v.view, v.impression, v.quality,
-                                v.quality_vendor, v.quality_algorithm, v.width, v.height,
-                                v.xres, v.yres, len(v.minutiae)) + mins + ext
+            body += (
+                struct.pack(
+                    ">BBBBHHHHHHB",
+                    v.position,
+                    v.view,
+                    v.impression,
+                    v.quality,
+                    v.quality_vendor,
+                    v.quality_algorithm,
+                    v.width,
+                    v.height,
+                    v.xres,
+                    v.yres,
+                    len(v.minutiae),
+                )
+                + mins
+                + ext
+            )
     version = rec.version_bytes or _VERSION[fmt]
     if fmt == ISO_2011:
         head = struct.pack(">HB", len(rec.views), rec.certified)
         return _MAGIC + version + struct.pack(">I", 15 + len(body)) + head + bytes(body)
     if fmt in (ISO_2005, ANSI_2004):
-        head = struct.pack(">HHHHHBB", rec.equipment, rec.width, rec.height, rec.xres, rec.yres,
-                           len(rec.views), 0)
+        head = struct.pack(
+            ">HHHHHBB", rec.equipment, rec.width, rec.height, rec.xres, rec.yres, len(rec.views), 0
+        )
         if fmt == ISO_2005:
             return _MAGIC + version + struct.pack(">I", 12 + len(head) + len(body)) + head + body
         head = struct.pack(">HH", rec.vendor, rec.subformat) + head
@@ -334,8 +414,9 @@ def write_minutiae(rec: MinutiaeRecord) -> bytes:
     if fmt == ANSI_2007:
         head = struct.pack(">HHHBB", rec.vendor, rec.subformat, rec.equipment, len(rec.views), 0)
     else:
-        head = struct.pack(">HHBHBB", rec.vendor, rec.subformat, rec.certified, rec.sensor_id,
-                           len(rec.views), 0)
+        head = struct.pack(
+            ">HHBHBB", rec.vendor, rec.subformat, rec.certified, rec.sensor_id, len(rec.views), 0
+        )
     return _MAGIC + version + struct.pack(">I", 12 + len(head) + len(body)) + head + bytes(body)
 
 
@@ -370,15 +451,30 @@ def to_template(rec: MinutiaeRecord, view: int = 0) -> Template:
     if not 0 <= view < len(rec.views):
         raise ValidationError(f"the record has {len(rec.views)} finger views, no view {view}")
     v = rec.views[view]
-    rows = [(m.x, m.y, angle_to_radians(m.angle, rec.format), m.type if m.type <= 2 else 0,
-             m.quality if m.quality <= 100 else 0) for m in v.minutiae]
+    rows = [
+        (
+            m.x,
+            m.y,
+            angle_to_radians(m.angle, rec.format),
+            m.type if m.type <= 2 else 0,
+            m.quality if m.quality <= 100 else 0,
+        )
+        for m in v.minutiae
+    ]
     arr = np.array(rows, dtype=np.float32).reshape(-1, 5)
-    return Template(width=v.width, height=v.height, minutiae=arr, ppi=ppcm_to_ppi(v.xres),
-                    finger_position=v.position, quality=v.quality if v.quality <= 100 else 0)
+    return Template(
+        width=v.width,
+        height=v.height,
+        minutiae=arr,
+        ppi=ppcm_to_ppi(v.xres),
+        finger_position=v.position,
+        quality=v.quality if v.quality <= 100 else 0,
+    )
 
 
-def from_template(template: Template | list[Template], fmt: str = ISO_2005, *,
-                  impression: int = 0) -> MinutiaeRecord:
+def from_template(
+    template: Template | list[Template], fmt: str = ISO_2005, *, impression: int = 0
+) -> MinutiaeRecord:
     """A record in `fmt` holding one view per template (record-wide size from the first)."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown minutiae format {fmt!r}; use one of {FORMATS}")
@@ -387,14 +483,34 @@ def from_template(template: Template | list[Template], fmt: str = ISO_2005, *,
     for t in templates:
         mins = []
         for x, y, a, ty, q in np.asarray(t.minutiae, dtype=np.float64):
-            mins.append(Minutia(int(ty), int(round(x)), int(round(y)), radians_to_angle(a, fmt),
-                                int(round(q))))
+            mins.append(
+                Minutia(
+                    int(ty), int(round(x)), int(round(y)), radians_to_angle(a, fmt), int(round(q))
+                )
+            )
         res = ppi_to_ppcm(t.ppi)
-        views.append(FingerView(position=t.finger_position, impression=impression,
-                                quality=t.quality, width=t.width, height=t.height, xres=res,
-                                yres=res, minutiae=mins,
-                                quality_records=[(t.quality, 0, 0)] if fmt == ISO_2011 else []))
+        views.append(
+            FingerView(
+                position=t.finger_position,
+                impression=impression,
+                quality=t.quality,
+                width=t.width,
+                height=t.height,
+                xres=res,
+                yres=res,
+                minutiae=mins,
+                quality_records=[(t.quality, 0, 0)] if fmt == ISO_2011 else [],
+            )
+        )
     first = templates[0]
     res = ppi_to_ppcm(first.ppi)
-    return MinutiaeRecord(format=fmt, views=views, width=first.width, height=first.height,
-                          xres=res, yres=res, vendor=0, version_bytes=_VERSION[fmt])
+    return MinutiaeRecord(
+        format=fmt,
+        views=views,
+        width=first.width,
+        height=first.height,
+        xres=res,
+        yres=res,
+        vendor=0,
+        version_bytes=_VERSION[fmt],
+    )

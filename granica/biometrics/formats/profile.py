@@ -20,8 +20,23 @@ from granica.biometrics.formats.images import wsq_info
 from granica.biometrics.formats.tenprint import compression_label, read_tenprint
 from granica.errors import GranicaError, NotFoundError, ValidationError
 
-_TYPE1_NAMES = {"LEN": 1, "VER": 2, "CNT": 3, "TOT": 4, "DAT": 5, "PRY": 6, "DAI": 7, "ORI": 8,
-                "TCN": 9, "TCR": 10, "NSR": 11, "NTR": 12, "DOM": 13, "GMT": 14, "DCS": 15}
+_TYPE1_NAMES = {
+    "LEN": 1,
+    "VER": 2,
+    "CNT": 3,
+    "TOT": 4,
+    "DAT": 5,
+    "PRY": 6,
+    "DAI": 7,
+    "ORI": 8,
+    "TCN": 9,
+    "TCR": 10,
+    "NSR": 11,
+    "NTR": 12,
+    "DOM": 13,
+    "GMT": 14,
+    "DCS": 15,
+}
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
     else:
         res = resources.files("granica.biometrics.formats") / "profiles" / f"{name_or_path}.toml"
         if not res.is_file():
-            raise NotFoundError(f"no profile {str(name_or_path)!r}: use one of "
-                                f"{', '.join(shipped_profiles())} or the path of a .toml file")
+            raise NotFoundError(
+                f"no profile {str(name_or_path)!r}: use one of "
+                f"{', '.join(shipped_profiles())} or the path of a .toml file"
+            )
         text = res.read_text(encoding="utf-8")
     try:
         raw = tomllib.loads(text)
@@ -100,15 +117,24 @@ def load_profile(name_or_path: str | Path) -> Profile:
                 continue
             full = f"{prefix}.{key}" if prefix else key
             if "value" in val:
-                rules[full] = Rule(val["value"], bool(val.get("verified", False)),
-                                   str(val.get("source", "")))
+                rules[full] = Rule(
+                    val["value"], bool(val.get("verified", False)), str(val.get("source", ""))
+                )
             else:
                 walk(full, val)
 
     walk("", raw)
-    fields = [Type2Field(int(f["number"]), str(f.get("name", "")), bool(f.get("mandatory", False)),
-                         f.get("pattern"), bool(f.get("verified", False)), str(f.get("source", "")))
-              for f in raw.get("type2", {}).get("fields", [])]
+    fields = [
+        Type2Field(
+            int(f["number"]),
+            str(f.get("name", "")),
+            bool(f.get("mandatory", False)),
+            f.get("pattern"),
+            bool(f.get("verified", False)),
+            str(f.get("source", "")),
+        )
+        for f in raw.get("type2", {}).get("fields", [])
+    ]
     return Profile(str(raw.get("name", path.stem)), str(raw.get("title", "")), rules, fields)
 
 
@@ -116,8 +142,13 @@ def validate(tx: Transaction, profile: Profile, *, size: int | None = None) -> l
     """Every deviation of `tx` from `profile` (an empty list means it conforms)."""
     out: list[Deviation] = []
 
-    def dev(key: str, message: str, record: int | None = None, fld: str | None = None,
-            verified: bool | None = None) -> None:
+    def dev(
+        key: str,
+        message: str,
+        record: int | None = None,
+        fld: str | None = None,
+        verified: bool | None = None,
+    ) -> None:
         rule = profile.rule(key)
         ok = rule.verified if verified is None and rule is not None else bool(verified)
         out.append(Deviation(key, message, record, fld, ok))
@@ -129,8 +160,11 @@ def validate(tx: Transaction, profile: Profile, *, size: int | None = None) -> l
             seen: set[int] = set()
             for f in record.fields:
                 if f.number in seen:
-                    out.append(Deviation("structure", f"field {f.tag} appears more than once",
-                                         index, f.tag, True))
+                    out.append(
+                        Deviation(
+                            "structure", f"field {f.tag} appears more than once", index, f.tag, True
+                        )
+                    )
                 seen.add(f.number)
 
     total = size if size is not None else len(tx.to_bytes())
@@ -142,8 +176,11 @@ def validate(tx: Transaction, profile: Profile, *, size: int | None = None) -> l
     if rule is not None:
         for index, record in enumerate(tx.records, start=1):
             if record.type not in rule.value:
-                dev("records.allowed_types", f"record type {record.type} is not allowed "
-                    f"(allowed: {rule.value})", index)
+                dev(
+                    "records.allowed_types",
+                    f"record type {record.type} is not allowed (allowed: {rule.value})",
+                    index,
+                )
 
     _check_type1(tx.header, profile, dev)
     _check_type2(tx, profile, dev)
@@ -176,15 +213,24 @@ def _check_type1(t1: TaggedRecord, profile: Profile, dev: Any) -> None:
             continue
         value = t1.value(fnum)
         if value is not None and not re.fullmatch(str(rule.value), value):
-            dev(key, f"1.{fnum:03d} {name} {value!r} does not match {rule.value}", 1,
-                f"1.{fnum:03d}")
+            dev(
+                key,
+                f"1.{fnum:03d} {name} {value!r} does not match {rule.value}",
+                1,
+                f"1.{fnum:03d}",
+            )
     date = t1.value(5)
     if date is not None:
         try:
             dt.datetime.strptime(date, "%Y%m%d")
         except ValueError:
-            dev("type1.date", f"1.005 DAT {date!r} is not a valid YYYYMMDD date", 1, "1.005",
-                verified=True)
+            dev(
+                "type1.date",
+                f"1.005 DAT {date!r} is not a valid YYYYMMDD date",
+                1,
+                "1.005",
+                verified=True,
+            )
     gmt = t1.value(14)
     if gmt is not None and not re.fullmatch(r"\d{14}Z", gmt):
         dev("type1.gmt", f"1.014 GMT {gmt!r} is not YYYYMMDDhhmmssZ", 1, "1.014", verified=True)
@@ -202,12 +248,22 @@ def _check_type2(tx: Transaction, profile: Profile, dev: Any) -> None:
             value = record.value(spec.number)
             if value is None or value == "":
                 if spec.mandatory:
-                    dev(f"type2.fields.{spec.number}", f"mandatory {spec.name} ({tag}) is missing",
-                        index, tag, verified=spec.verified)
+                    dev(
+                        f"type2.fields.{spec.number}",
+                        f"mandatory {spec.name} ({tag}) is missing",
+                        index,
+                        tag,
+                        verified=spec.verified,
+                    )
                 continue
             if spec.pattern and not re.fullmatch(spec.pattern, value):
-                dev(f"type2.fields.{spec.number}", f"{spec.name} ({tag}) {value!r} does not "
-                    f"match {spec.pattern}", index, tag, verified=spec.verified)
+                dev(
+                    f"type2.fields.{spec.number}",
+                    f"{spec.name} ({tag}) {value!r} does not match {spec.pattern}",
+                    index,
+                    tag,
+                    verified=spec.verified,
+                )
 
 
 def _check_images(tx: Transaction, profile: Profile, dev: Any) -> None:
@@ -217,32 +273,59 @@ def _check_images(tx: Transaction, profile: Profile, dev: Any) -> None:
     if fingers_rule is not None:
         for index, r in enumerate(tx.records, start=1):
             if r.type in (3, 4, 5, 6, 13, 14, 15) and r.type not in fingers_rule.value:
-                dev("fingers.record_types", f"friction ridge image in a type-{r.type} record "
-                    f"(the profile wants {fingers_rule.value})", index)
+                dev(
+                    "fingers.record_types",
+                    f"friction ridge image in a type-{r.type} record "
+                    f"(the profile wants {fingers_rule.value})",
+                    index,
+                )
     positions: dict[int, int] = {}
     for (index, record), finger in zip(finger_records, tp.fingers, strict=True):
         tag = f"{record.type}.{13 if record.type == 14 else 4:03d}"
         if finger.position in positions:
-            dev("fingers.duplicate", f"finger position {finger.position} appears twice "
-                f"(records {positions[finger.position]} and {index})", index, tag, verified=True)
+            dev(
+                "fingers.duplicate",
+                f"finger position {finger.position} appears twice "
+                f"(records {positions[finger.position]} and {index})",
+                index,
+                tag,
+                verified=True,
+            )
         positions[finger.position] = index
         rule = profile.rule("fingers.compression")
         if rule is not None and finger.compression not in rule.value:
-            dev("fingers.compression", f"compression {finger.compression} is not one of "
-                f"{rule.value}", index, f"{record.type}.011" if record.type == 14 else "4.008")
+            dev(
+                "fingers.compression",
+                f"compression {finger.compression} is not one of {rule.value}",
+                index,
+                f"{record.type}.011" if record.type == 14 else "4.008",
+            )
         rule = profile.rule("fingers.min_ppi")
         if rule is not None and finger.ppi < int(rule.value):
-            dev("fingers.min_ppi", f"{finger.ppi} ppi is under {rule.value}", index,
-                "14.009" if record.type == 14 else "4.005")
+            dev(
+                "fingers.min_ppi",
+                f"{finger.ppi} ppi is under {rule.value}",
+                index,
+                "14.009" if record.type == 14 else "4.005",
+            )
         if finger.compression == "WSQ20" and finger.image:
             try:
                 info = wsq_info(finger.image)
                 if (info["width"], info["height"]) != (finger.width, finger.height):
-                    dev("fingers.image_size", f"WSQ frame is {info['width']}x{info['height']} but "
-                        f"the record says {finger.width}x{finger.height}", index, verified=True)
+                    dev(
+                        "fingers.image_size",
+                        f"WSQ frame is {info['width']}x{info['height']} but "
+                        f"the record says {finger.width}x{finger.height}",
+                        index,
+                        verified=True,
+                    )
             except GranicaError as exc:
-                dev("fingers.image", f"image data is not valid WSQ: {exc.message}", index,
-                    verified=True)
+                dev(
+                    "fingers.image",
+                    f"image data is not valid WSQ: {exc.message}",
+                    index,
+                    verified=True,
+                )
     rule = profile.rule("fingers.required_positions")
     if rule is not None:
         for pos in rule.value:
@@ -250,32 +333,50 @@ def _check_images(tx: Transaction, profile: Profile, dev: Any) -> None:
             if f is None:
                 dev("fingers.required_positions", f"finger position {pos} is missing")
             elif not f.image and f.amputation is None:
-                dev("fingers.required_positions", f"finger position {pos} has no image and no "
-                    "amputation code (14.018 AMP)", positions.get(pos))
+                dev(
+                    "fingers.required_positions",
+                    f"finger position {pos} has no image and no amputation code (14.018 AMP)",
+                    positions.get(pos),
+                )
     rule = profile.rule("fingers.min_count")
     if rule is not None and len(tp.fingers) < int(rule.value):
         dev("fingers.min_count", f"{len(tp.fingers)} finger images, at least {rule.value} wanted")
 
-    face_records = [i for i, r in enumerate(tx.records, start=1)
-                    if isinstance(r, TaggedRecord) and r.type == 10
-                    and (r.value(3, "") or "").upper() == "FACE"]
+    face_records = [
+        i
+        for i, r in enumerate(tx.records, start=1)
+        if isinstance(r, TaggedRecord) and r.type == 10 and (r.value(3, "") or "").upper() == "FACE"
+    ]
     rule = profile.rule("faces.min_count")
     if rule is not None and len(tp.faces) < int(rule.value):
         dev("faces.min_count", f"{len(tp.faces)} facial images, at least {rule.value} wanted")
     for index, face in zip(face_records, tp.faces, strict=True):
         rule = profile.rule("faces.compression")
         if rule is not None and compression_label(face.compression) not in rule.value:
-            dev("faces.compression", f"face compression {face.compression} is not one of "
-                f"{rule.value}", index, "10.011")
+            dev(
+                "faces.compression",
+                f"face compression {face.compression} is not one of {rule.value}",
+                index,
+                "10.011",
+            )
         rule = profile.rule("faces.min_size")
         if rule is not None and (face.width < rule.value[0] or face.height < rule.value[1]):
-            dev("faces.min_size", f"face image {face.width}x{face.height} is smaller than "
-                f"{rule.value[0]}x{rule.value[1]}", index, "10.006")
+            dev(
+                "faces.min_size",
+                f"face image {face.width}x{face.height} is smaller than "
+                f"{rule.value[0]}x{rule.value[1]}",
+                index,
+                "10.006",
+            )
         rule = profile.rule("faces.max_size")
         if rule is not None and (face.width > rule.value[0] or face.height > rule.value[1]):
-            dev("faces.max_size", f"face image {face.width}x{face.height} is larger than "
-                f"{rule.value[0]}x{rule.value[1]}", index, "10.006")
+            dev(
+                "faces.max_size",
+                f"face image {face.width}x{face.height} is larger than "
+                f"{rule.value[0]}x{rule.value[1]}",
+                index,
+                "10.006",
+            )
 
 
-__all__ = ["Deviation", "Profile", "Rule", "load_profile", "shipped_profiles",
-           "validate"]
+__all__ = ["Deviation", "Profile", "Rule", "load_profile", "shipped_profiles", "validate"]

@@ -21,19 +21,40 @@ from granica.errors import ValidationError
 
 # ANSI/NIST-ITL 1-2011 Table 8 (friction ridge position codes), the ten-print part of it.
 FINGER_NAMES: dict[int, str] = {
-    0: "unknown", 1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring",
-    5: "right little", 6: "left thumb", 7: "left index", 8: "left middle", 9: "left ring",
-    10: "left little", 11: "plain right thumb", 12: "plain left thumb",
-    13: "plain right four fingers", 14: "plain left four fingers", 15: "plain thumbs",
+    0: "unknown",
+    1: "right thumb",
+    2: "right index",
+    3: "right middle",
+    4: "right ring",
+    5: "right little",
+    6: "left thumb",
+    7: "left index",
+    8: "left middle",
+    9: "left ring",
+    10: "left little",
+    11: "plain right thumb",
+    12: "plain left thumb",
+    13: "plain right four fingers",
+    14: "plain left four fingers",
+    15: "plain thumbs",
 }
 # Table 7 impression types used at enrolment.
 IMPRESSION_NAMES: dict[int, str] = {
-    0: "live-scan plain", 1: "live-scan rolled", 2: "nonlive-scan plain",
-    3: "nonlive-scan rolled", 8: "live-scan vertical swipe",
+    0: "live-scan plain",
+    1: "live-scan rolled",
+    2: "nonlive-scan plain",
+    3: "nonlive-scan rolled",
+    8: "live-scan vertical swipe",
 }
 # Table 15 compression codes: type-4 carries the number, type-10/14 the label.
 COMPRESSION_CODES: dict[str, int] = {
-    "NONE": 0, "WSQ20": 1, "JPEGB": 2, "JPEGL": 3, "JP2": 4, "JP2L": 5, "PNG": 6,
+    "NONE": 0,
+    "WSQ20": 1,
+    "JPEGB": 2,
+    "JPEGL": 3,
+    "JP2": 4,
+    "JP2L": 5,
+    "PNG": 6,
 }
 _CODE_LABEL = {v: k for k, v in COMPRESSION_CODES.items()}
 VERSION_2011 = "0500"
@@ -124,13 +145,20 @@ def ppmm_to_ppi(value: str) -> int:
         return 0
 
 
-def finger_from_pixels(position: int, pixels: np.ndarray, *, ppi: int = 500,
-                       compression: str = "WSQ20", impression: int = 0,
-                       record_type: int = 14) -> FingerImage:
+def finger_from_pixels(
+    position: int,
+    pixels: np.ndarray,
+    *,
+    ppi: int = 500,
+    compression: str = "WSQ20",
+    impression: int = 0,
+    record_type: int = 14,
+) -> FingerImage:
     """Compress a finger image for a record (WSQ at 0.75 bit/pixel by default)."""
     if position not in FINGER_NAMES:
-        raise ValidationError(f"finger position {position} is not an ANSI/NIST-ITL position code "
-                              "(0-15)", field="FGP")
+        raise ValidationError(
+            f"finger position {position} is not an ANSI/NIST-ITL position code (0-15)", field="FGP"
+        )
     label = compression_label(compression)
     img = np.asarray(pixels)
     height, width = img.shape[:2]
@@ -169,7 +197,9 @@ def build_transaction(tp: TenPrint) -> Transaction:
     t2 = TaggedRecord(2, [Field("2.001", b"0"), Field("2.002", b"00")])
     for number in sorted(tp.descriptive):
         if number <= 2:
-            raise ValidationError(f"type-2 field 2.{number:03d} is set by the writer", field=f"2.{number:03d}")
+            raise ValidationError(
+                f"type-2 field 2.{number:03d} is set by the writer", field=f"2.{number:03d}"
+            )
         t2.set(number, tp.descriptive[number])
     records.append(t2)
     idc = 1
@@ -187,17 +217,31 @@ def build_transaction(tp: TenPrint) -> Transaction:
 def _finger_record(f: FingerImage, idc: int, tp: TenPrint) -> TaggedRecord | BinaryRecord:
     if f.record_type == 4:
         if f.compression not in ("NONE", "WSQ20"):
-            raise ValidationError(f"type-4 records carry WSQ or uncompressed images, not "
-                                  f"{f.compression}", field="4.008")
+            raise ValidationError(
+                f"type-4 records carry WSQ or uncompressed images, not {f.compression}",
+                field="4.008",
+            )
         if f.ppi != ppmm_to_ppi(tp.header.nsr):
-            raise ValidationError(f"type-4 images are at the native scanning resolution "
-                                  f"({tp.header.nsr} ppmm), not {f.ppi} ppi", field="4.005")
-        header = struct.pack(">BB6sBHHB", idc, f.impression, bytes([f.position] + [255] * 5), 0,
-                             f.width, f.height, COMPRESSION_CODES[f.compression])
+            raise ValidationError(
+                f"type-4 images are at the native scanning resolution "
+                f"({tp.header.nsr} ppmm), not {f.ppi} ppi",
+                field="4.005",
+            )
+        header = struct.pack(
+            ">BB6sBHHB",
+            idc,
+            f.impression,
+            bytes([f.position] + [255] * 5),
+            0,
+            f.width,
+            f.height,
+            COMPRESSION_CODES[f.compression],
+        )
         return BinaryRecord(4, header, f.image)
     if f.record_type != 14:
-        raise ValidationError(f"finger images go in type-4 or type-14 records, not type "
-                              f"{f.record_type}")
+        raise ValidationError(
+            f"finger images go in type-4 or type-14 records, not type {f.record_type}"
+        )
     r = TaggedRecord(14, [Field("14.001", b"0")])
     r.set(2, f"{idc:02d}")
     r.set(3, str(f.impression))
@@ -241,32 +285,62 @@ def read_tenprint(tx: Transaction) -> TenPrint:
     t1 = tx.header
     dom = t1.get(13)
     header = TransactionHeader(
-        tot=_text(t1, 4), dai=_text(t1, 7), ori=_text(t1, 8), tcn=_text(t1, 9),
-        date=_text(t1, 5), version=_text(t1, 2), priority=t1.value(6), tcr=t1.value(10),
-        nsr=_text(t1, 11), ntr=_text(t1, 12),
-        domain=tuple(dom.items()[0]) if dom is not None else None, gmt=t1.value(14))
+        tot=_text(t1, 4),
+        dai=_text(t1, 7),
+        ori=_text(t1, 8),
+        tcn=_text(t1, 9),
+        date=_text(t1, 5),
+        version=_text(t1, 2),
+        priority=t1.value(6),
+        tcr=t1.value(10),
+        nsr=_text(t1, 11),
+        ntr=_text(t1, 12),
+        domain=tuple(dom.items()[0]) if dom is not None else None,
+        gmt=t1.value(14),
+    )
     tp = TenPrint(header=header)
     for record in tx.records[1:]:
         if isinstance(record, TaggedRecord) and record.type == 2 and not tp.descriptive:
-            tp.descriptive = {f.number: f.value.decode("utf-8", errors="replace")
-                              for f in record.fields if f.number > 2}
+            tp.descriptive = {
+                f.number: f.value.decode("utf-8", errors="replace")
+                for f in record.fields
+                if f.number > 2
+            }
         elif isinstance(record, BinaryRecord) and record.type == 4:
             ppi = ppmm_to_ppi(header.nsr if record.isr == 0 else header.ntr)
             positions = record.finger_positions or [0]
-            tp.fingers.append(FingerImage(positions[0], record.data,
-                                          compression_label(record.compression), record.width,
-                                          record.height, ppi, record.impression, 4))
+            tp.fingers.append(
+                FingerImage(
+                    positions[0],
+                    record.data,
+                    compression_label(record.compression),
+                    record.width,
+                    record.height,
+                    ppi,
+                    record.impression,
+                    4,
+                )
+            )
         elif isinstance(record, TaggedRecord) and record.type == 14:
             tp.fingers.append(_finger_from_14(record))
             tp.source_agency = tp.source_agency or _text(record, 4)
             tp.capture_date = tp.capture_date or _text(record, 5)
-        elif isinstance(record, TaggedRecord) and record.type == 10 and \
-                _text(record, 3).upper() == "FACE":
-            tp.faces.append(FaceImage(
-                image=record.get(999).value if record.get(999) else b"",  # type: ignore[union-attr]
-                compression=compression_label(_text(record, 11)), width=_int(record, 6),
-                height=_int(record, 7), colour_space=_text(record, 12), pose=_text(record, 20),
-                acquisition_profile=_text(record, 13)))
+        elif (
+            isinstance(record, TaggedRecord)
+            and record.type == 10
+            and _text(record, 3).upper() == "FACE"
+        ):
+            tp.faces.append(
+                FaceImage(
+                    image=record.get(999).value if record.get(999) else b"",  # type: ignore[union-attr]
+                    compression=compression_label(_text(record, 11)),
+                    width=_int(record, 6),
+                    height=_int(record, 7),
+                    colour_space=_text(record, 12),
+                    pose=_text(record, 20),
+                    acquisition_profile=_text(record, 13),
+                )
+            )
     # type-4 records carry neither; the builder falls back to the header the same way
     tp.source_agency = tp.source_agency or header.ori
     tp.capture_date = tp.capture_date or header.date
@@ -288,23 +362,44 @@ def _finger_from_14(r: TaggedRecord) -> FingerImage:
     amp = r.get(18)
     data = r.get(999)
     return FingerImage(
-        position=position, image=data.value if data is not None else b"",
-        compression=compression_label(_text(r, 11)), width=_int(r, 6), height=_int(r, 7),
-        ppi=ppi, impression=_int(r, 3), record_type=14,
-        amputation=amp.items()[0][1] if amp is not None and len(amp.items()[0]) > 1 else None)
+        position=position,
+        image=data.value if data is not None else b"",
+        compression=compression_label(_text(r, 11)),
+        width=_int(r, 6),
+        height=_int(r, 7),
+        ppi=ppi,
+        impression=_int(r, 3),
+        record_type=14,
+        amputation=amp.items()[0][1] if amp is not None and len(amp.items()[0]) > 1 else None,
+    )
 
 
-def tenprint_from_images(images: Mapping[int, np.ndarray], header: TransactionHeader, *,
-                         descriptive: Mapping[int, str] | None = None,
-                         faces: Sequence[tuple[np.ndarray | bytes, str]] = (),
-                         compression: str = "WSQ20", record_type: int = 14, ppi: int = 500,
-                         impression: int = 0, source_agency: str = "",
-                         capture_date: str | None = None) -> TenPrint:
+def tenprint_from_images(
+    images: Mapping[int, np.ndarray],
+    header: TransactionHeader,
+    *,
+    descriptive: Mapping[int, str] | None = None,
+    faces: Sequence[tuple[np.ndarray | bytes, str]] = (),
+    compression: str = "WSQ20",
+    record_type: int = 14,
+    ppi: int = 500,
+    impression: int = 0,
+    source_agency: str = "",
+    capture_date: str | None = None,
+) -> TenPrint:
     """Enrolment data to a ten-print: finger images by position code, optional face images
     (pixels, or already-encoded JPEG/PNG/JP2 bytes with their label)."""
-    fingers = [finger_from_pixels(pos, img, ppi=ppi, compression=compression,
-                                  impression=impression, record_type=record_type)
-               for pos, img in sorted(images.items())]
+    fingers = [
+        finger_from_pixels(
+            pos,
+            img,
+            ppi=ppi,
+            compression=compression,
+            impression=impression,
+            record_type=record_type,
+        )
+        for pos, img in sorted(images.items())
+    ]
     face_images = []
     for img, label in faces:
         if isinstance(img, bytes):
@@ -314,11 +409,17 @@ def tenprint_from_images(images: Mapping[int, np.ndarray], header: TransactionHe
             pixels = np.asarray(img)
             data = encode_image(pixels, label)  # encoded grey
             height, width, grey = int(pixels.shape[0]), int(pixels.shape[1]), True
-        face_images.append(FaceImage(data, compression_label(label), width, height,
-                                     "GRAY" if grey else "SRGB"))
-    return TenPrint(header=header, descriptive=dict(descriptive or {}), fingers=fingers,
-                    faces=face_images, source_agency=source_agency or header.ori,
-                    capture_date=capture_date or header.date)
+        face_images.append(
+            FaceImage(data, compression_label(label), width, height, "GRAY" if grey else "SRGB")
+        )
+    return TenPrint(
+        header=header,
+        descriptive=dict(descriptive or {}),
+        fingers=fingers,
+        faces=face_images,
+        source_agency=source_agency or header.ori,
+        capture_date=capture_date or header.date,
+    )
 
 
 def _image_geometry(data: bytes) -> tuple[int, int, bool]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:27:55.306033
+Create Date: 2026-11-27 18:41:38.736250
 """
 
 from __future__ import annotations
@@ -223,6 +223,8 @@ def upgrade() -> None:
     sa.Column('updated_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
     sa.Column('review_date', sa.Date(), nullable=False),
     sa.Column('review_warned_at', granica.storage.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('flag_count', sa.SmallInteger(), nullable=False),
+    sa.Column('misused_count', sa.SmallInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert')),
     sa.UniqueConstraint('schengen_id', name=op.f('uq_sis_alert_schengen_id'))
     )

@@ -1,0 +1,198 @@
+"""JSON API of the alert register (mounted under /api/v1): entry, validation, lifecycle,
+searches, import and export. Thin: every call is one service function."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
+from granica.errors import TooLargeError
+from granica.settings import get_settings
+from granica.sis import search, service
+from granica.sis.categories import CATEGORIES
+from granica.sis.schemas import (
+    AlertChange,
+    AlertIn,
+    AlertOut,
+    HitIn,
+    ImportReportOut,
+    LinkIn,
+    MisusedIdentityIn,
+    Reason,
+    SearchResult,
+    category_schema,
+)
+
+router = APIRouter(prefix="/alerts", tags=["alert register"])
+
+
+@router.get("/categories")
+def categories() -> list[dict[str, Any]]:
+    """Every alert category with its fields, mandatory fields, action, review period and
+    the permissions to enter, validate and see it (the data the forms are built from)."""
+    return [category_schema(c) for c in CATEGORIES.values()]
+
+
+@router.post("", response_model=AlertOut, status_code=201)
+def create(body: AlertIn, session: DbSession, principal: CurrentPrincipal,
+           purpose: StatedPurpose) -> dict[str, Any]:
+    """Enter a national alert as a draft; a second user validates it (four eyes).
+
+    Example: `POST /api/v1/alerts` with `{"category": "motor_vehicle", "data": {"vin":
+    "WVWZZZ1KZ8W000012", "purpose": "seizure", "reason": "stolen", "issuing_authority": "PU Beograd"}}`
+    """
+    return service.create_alert(session, principal, body.model_dump(exclude_none=True), purpose=purpose)
+
+
+@router.get("/queue")
+def queue(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose) -> list[dict[str, Any]]:
+    """Drafts waiting for validation."""
+    return service.list_drafts(session, principal, purpose=purpose)
+
+
+@router.get("/search/person", response_model=list[SearchResult])
+def search_person(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+                  name: str = Query(max_length=200), date_of_birth: str | None = Query(None, max_length=10),
+                  dob_mode: str = Query("exact", pattern="^(exact|year|approximate)$"),
+                  nationality: str | None = Query(None, max_length=2),
+                  sex: str | None = Query(None, max_length=1),
+                  limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
+    """Persons by name in any script, order or spelling, with date of birth (exact, year or
+    approximate), nationality and sex. Example: `?name=Ђорђе Јовановић&date_of_birth=1980-04-12`"""
+    return search.search_person(session, principal, name=name, date_of_birth=date_of_birth,
+                                dob_mode=dob_mode, nationality=nationality, sex=sex,  # type: ignore[arg-type]
+                                limit=limit, purpose=purpose)
+
+
+@router.get("/search/document", response_model=list[SearchResult])
+def search_document(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+                    number: str = Query(max_length=64), country: str | None = Query(None, max_length=2),
+                    document_type: str | None = Query(None, max_length=30)) -> list[dict[str, Any]]:
+    """Stolen, lost, invalid or false documents, and person alerts listing the document."""
+    return search.find_document(session, principal, number, country=country,
+                                document_type=document_type, purpose=purpose)
+
+
+@router.get("/search/vehicle", response_model=list[SearchResult])
+def search_vehicle(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+                   vin: str | None = Query(None, max_length=64), plate: str | None = Query(None, max_length=64),
+                   country: str | None = Query(None, max_length=2)) -> list[dict[str, Any]]:
+    """Vehicles, trailers, caravans and plates by VIN or registration plate."""
+    return search.find_vehicle(session, principal, vin=vin, plate=plate, country=country, purpose=purpose)
+
+
+@router.get("/search/firearm", response_model=list[SearchResult])
+def search_firearm(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+                   serial: str = Query(max_length=64), make: str | None = Query(None, max_length=60),
+                   calibre: str | None = Query(None, max_length=20)) -> list[dict[str, Any]]:
+    """Firearms by serial number; make and calibre confirm or weaken the match."""
+    return search.find_firearm(session, principal, serial, make=make, calibre=calibre, purpose=purpose)
+
+
+@router.get("/search/object", response_model=list[SearchResult])
+def search_object(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+                  identifier: str = Query(max_length=64),
+                  country: str | None = Query(None, max_length=2)) -> list[dict[str, Any]]:
+    """Any object identifier: VIN, plate, document, serial, banknote, container, IMEI, ..."""
+    return search.find_object(session, principal, identifier, country=country, purpose=purpose)
+
+
+@router.post("/import", response_model=ImportReportOut)
+async def import_alerts(request: Request, session: DbSession, principal: CurrentPrincipal,
+                        purpose: StatedPurpose) -> dict[str, Any]:
+    """Load alerts from a JSONL body (one alert per line, the export's shape). Good lines
+    are stored, each rejected line is reported with its reason."""
+    limit = get_settings().max_upload_bytes
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > limit:
+        raise TooLargeError(f"upload of {declared} bytes is over the limit of {limit} bytes; "
+                            "split the file or use `granica alerts import`")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLargeError(f"upload over the limit of {limit} bytes; split the file")
+    report = service.import_alerts(session, principal, bytes(body).splitlines(), purpose=purpose,
+                                   max_bytes=limit)
+    return report.to_dict()
+
+
+@router.get("/export", response_class=PlainTextResponse)
+def export(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+           category: str | None = None, issuing_country: str | None = None) -> Response:
+    """Alerts as JSONL, one per line, in the shape of `GET /alerts/{id}`."""
+    lines = [service.export_line(v) + "\n" for v in service.export_alerts(
+        session, principal, purpose=purpose, category=category, issuing_country=issuing_country)]
+    return Response("".join(lines), media_type="application/x-ndjson")
+
+
+@router.get("/{alert_id}", response_model=AlertOut)
+def read(alert_id: str, session: DbSession, principal: CurrentPrincipal,
+         purpose: StatedPurpose) -> dict[str, Any]:
+    """One alert by id or Schengen identifier, as you may see it (action and warnings first)."""
+    return service.get_alert(session, principal, alert_id, purpose=purpose)
+
+
+@router.put("/{alert_id}", response_model=AlertOut)
+def update(alert_id: str, body: AlertChange, session: DbSession, principal: CurrentPrincipal,
+           purpose: StatedPurpose) -> dict[str, Any]:
+    """Change a national alert; it goes back to validation."""
+    return service.update_alert(session, principal, alert_id, body.model_dump(exclude_none=True),
+                                purpose=purpose)
+
+
+@router.post("/{alert_id}/validate", response_model=AlertOut)
+def validate(alert_id: str, session: DbSession, principal: CurrentPrincipal,
+             purpose: StatedPurpose) -> dict[str, Any]:
+    """Validate a draft entered by someone else (four eyes)."""
+    return service.validate_alert(session, principal, alert_id, purpose=purpose)
+
+
+@router.post("/{alert_id}/flags", response_model=AlertOut)
+def flag(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrincipal,
+         purpose: StatedPurpose) -> dict[str, Any]:
+    """Flag the alert: its action is not executed in this country."""
+    return service.flag_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
+
+
+@router.post("/{alert_id}/links", response_model=AlertOut)
+def link(alert_id: str, body: LinkIn, session: DbSession, principal: CurrentPrincipal,
+         purpose: StatedPurpose) -> dict[str, Any]:
+    """Link two alerts for an operational need."""
+    return service.link_alerts(session, principal, alert_id, body.other_alert_id, reason=body.reason,
+                               purpose=purpose)
+
+
+@router.post("/{alert_id}/misused-identity", response_model=AlertOut)
+def misused_identity(alert_id: str, body: MisusedIdentityIn, session: DbSession,
+                     principal: CurrentPrincipal, purpose: StatedPurpose) -> dict[str, Any]:
+    """Add the victim's data of a misused identity, with their recorded consent."""
+    return service.add_misused_identity(session, principal, alert_id, victim=body.victim,
+                                        consent_reference=body.consent_reference,
+                                        consent_given_on=body.consent_given_on, purpose=purpose)
+
+
+@router.post("/{alert_id}/extend", response_model=AlertOut)
+def extend(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrincipal,
+           purpose: StatedPurpose) -> dict[str, Any]:
+    """Keep the alert for another review period, with the individual assessment recorded."""
+    return service.extend_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
+
+
+@router.post("/{alert_id}/hits", status_code=201)
+def hit(alert_id: str, body: HitIn, session: DbSession, principal: CurrentPrincipal,
+        purpose: StatedPurpose) -> dict[str, str]:
+    """Report a hit; a hit on another country's alert goes to the SIRENE Bureau."""
+    return {"hit_report_id": service.report_hit(session, principal, alert_id, context=body.context,
+                                                purpose=purpose)}
+
+
+@router.delete("/{alert_id}", status_code=204)
+def delete(alert_id: str, session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
+           reason: str = Query(min_length=5, max_length=1000)) -> Response:
+    """Delete a national alert (purpose achieved, surrender, revocation); the audit trail stays."""
+    service.delete_alert(session, principal, alert_id, reason=reason, purpose=purpose)
+    return Response(status_code=204)

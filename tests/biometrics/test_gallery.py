@@ -1,0 +1,75 @@
+"""1:N search: sharded gallery, worker processes, Dask workers, ten-print fusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from granica.biometrics.gallery import Gallery
+from granica.biometrics.template import Template
+
+
+def _entries(fvc_templates: dict) -> list[tuple[str, Template]]:
+    # Impressions 2-8 of each finger are enrolled; impression 1 is the probe.
+    return [(name, t) for name, t in fvc_templates.items() if not name.endswith("_1")]
+
+
+def test_search_ranks_the_mate_first(fvc_templates: dict) -> None:
+    gallery = Gallery.build(_entries(fvc_templates), n_shards=3)
+    for finger in (101, 102, 103, 104):
+        found = gallery.search(fvc_templates[f"{finger}_1"], top=5, parallel=False)
+        assert found[0].subject.startswith(f"{finger}_")
+        assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+
+
+def test_worker_processes_give_the_same_ranking(fvc_templates: dict) -> None:
+    entries = _entries(fvc_templates)
+    probe = fvc_templates["103_1"]
+    serial = Gallery.build(entries, n_shards=1).search(probe, top=8, parallel=False)
+    with Gallery.build(entries, n_shards=4, workers=2) as g:
+        parallel = g.search(probe, top=8, parallel=True)
+    assert [(c.subject, round(c.score, 6)) for c in serial] == [
+        (c.subject, round(c.score, 6)) for c in parallel
+    ]
+
+
+@pytest.mark.acceptance
+def test_dask_local_cluster_gives_identical_results(fvc_templates: dict) -> None:
+    distributed = pytest.importorskip("distributed")
+    entries = _entries(fvc_templates)
+    probe = fvc_templates["102_1"]
+    gallery = Gallery.build(entries, n_shards=3)
+    local = gallery.search(probe, top=6, parallel=False)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
+        dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:
+        remote = gallery.search_dask(client, probe, top=6)
+    assert [(c.subject, c.score) for c in local] == [(c.subject, c.score) for c in remote]
+
+
+def test_ten_print_fusion(fvc_templates: dict) -> None:
+    # Two "persons" enrolled with two fingers each; the probe person gives both fingers.
+    def finger(t: Template, pos: int) -> Template:
+        return Template(width=t.width, height=t.height, minutiae=t.minutiae, finger_position=pos)
+
+    entries = [
+        ("A", finger(fvc_templates["101_2"], 1)), ("A", finger(fvc_templates["102_2"], 2)),
+        ("B", finger(fvc_templates["103_2"], 1)), ("B", finger(fvc_templates["104_2"], 2)),
+    ]
+    gallery = Gallery.build(entries, n_shards=2)
+    probes = [finger(fvc_templates["101_3"], 1), finger(fvc_templates["102_3"], 2)]
+    ranked = gallery.search_person(probes, top=2, parallel=False)
+    assert ranked[0][0] == "A"
+    assert set(ranked[0][2]) == {1, 2}
+    single = gallery.search(probes[0], top=1, parallel=False)[0].score
+    assert ranked[0][1] > 0 and ranked[0][1] >= min(single, ranked[0][1])
+    if len(ranked) > 1:
+        assert ranked[0][1] > ranked[1][1]
+
+
+def test_gallery_memory_is_reported(fvc_templates: dict) -> None:
+    gallery = Gallery.build(_entries(fvc_templates), n_shards=2)
+    per_finger = gallery.nbytes / len(gallery)
+    assert 0 < per_finger < 20_000
+    assert np.isfinite(per_finger)

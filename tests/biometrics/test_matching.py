@@ -1,0 +1,84 @@
+"""Feature extraction and 1:1 comparison on real FVC prints."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from granica.biometrics.benchmark import perturb
+from granica.biometrics.compare import calibrate, compare, prepare, threshold_for
+from granica.biometrics.mcc import popcount
+from granica.biometrics.template import Template
+
+import numba
+
+
+@numba.njit(cache=True)
+def _pc(x: np.uint64) -> int:
+    return popcount(x)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**64 - 1))
+def test_popcount_intrinsic(v: int) -> None:
+    assert _pc(np.uint64(v)) == bin(v).count("1")
+
+
+def test_minutiae_are_inside_the_print(fvc_templates: dict) -> None:
+    for t in fvc_templates.values():
+        m = t.minutiae
+        assert 5 <= len(m) <= 120
+        assert (m[:, 0] >= 0).all() and (m[:, 0] < t.width).all()
+        assert (m[:, 1] >= 0).all() and (m[:, 1] < t.height).all()
+        assert set(np.unique(m[:, 3])) <= {1.0, 2.0}
+        assert ((m[:, 4] >= 0) & (m[:, 4] <= 100)).all()
+
+
+def test_same_finger_scores_above_different_fingers(fvc_templates: dict) -> None:
+    probes = {k: prepare(v) for k, v in fvc_templates.items()}
+    genuine = [compare(probes[f"{f}_1"], probes[f"{f}_{i}"]).score
+               for f in (101, 102, 103, 104) for i in (2, 3)]
+    impostor = [compare(probes[f"{a}_1"], probes[f"{b}_1"]).score
+                for a in (101, 102, 103, 104) for b in (101, 102, 103, 104) if a < b]
+    assert np.median(genuine) > 2 * max(impostor)
+
+
+def test_comparison_returns_paired_minutiae(fvc_templates: dict) -> None:
+    a, b = fvc_templates["101_1"], fvc_templates["101_2"]
+    result = compare(a, b)
+    assert result.score > threshold_for(0.001)
+    assert result.is_match(0.001)
+    assert len(result.pairs) >= 4
+    ia = result.pairs[:, 0].astype(int)
+    ib = result.pairs[:, 1].astype(int)
+    assert len(set(ia)) == len(ia) and len(set(ib)) == len(ib)
+    assert ia.max() < len(a) and ib.max() < len(b)
+    # Paired minutiae agree on their relative geometry (same finger, small distortion):
+    # distances between paired minutiae are preserved.
+    pa, pb = a.minutiae[ia, :2], b.minutiae[ib, :2]
+    da = np.hypot(*(pa[:, None] - pa[None]).transpose(2, 0, 1))
+    db = np.hypot(*(pb[:, None] - pb[None]).transpose(2, 0, 1))
+    assert np.median(np.abs(da - db)) < 15
+
+
+def test_rotation_and_translation_invariance(fvc_templates: dict) -> None:
+    rng = np.random.default_rng(3)
+    t = fvc_templates["102_1"]
+    moved = perturb(t, rng)
+    assert compare(t, moved).score > threshold_for(0.0001)
+
+
+def test_empty_template_scores_zero(fvc_templates: dict) -> None:
+    empty = Template(width=300, height=300, minutiae=np.zeros((0, 5)))
+    assert compare(empty, fvc_templates["101_1"]).score == 0.0
+
+
+def test_calibrate_threshold() -> None:
+    scores = np.linspace(0, 1, 1001)
+    thr = calibrate(scores, 0.01)
+    assert (scores >= thr).mean() <= 0.01
+    assert (scores >= thr - 0.002).mean() > 0.01
+    assert math.isfinite(thr)

@@ -1,0 +1,70 @@
+"""The stored template: compact, versioned, and its reader fails cleanly on anything else."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pytest
+
+from granica.biometrics.template import TEMPLATE_VERSION, Template
+from granica.errors import InputFormatError, UnsupportedVersionError
+
+minutia = st.tuples(
+    st.integers(0, 2000), st.integers(0, 2000), st.floats(0, 2 * math.pi - 1e-3),
+    st.integers(0, 2), st.integers(0, 100),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(minutia, max_size=120))
+def test_round_trip(rows: list[tuple[int, int, float, int, int]]) -> None:
+    t = Template(width=500, height=500, minutiae=np.array(rows, dtype=np.float32).reshape(-1, 5))
+    back = Template.from_bytes(t.to_bytes())
+    assert len(back) == len(t)
+    if rows:
+        assert np.allclose(back.minutiae[:, :2], t.minutiae[:, :2], atol=0.5)
+        d = np.abs(np.mod(back.minutiae[:, 2] - t.minutiae[:, 2] + math.pi, 2 * math.pi) - math.pi)
+        assert d.max() < 1e-3
+        assert np.array_equal(back.minutiae[:, 3], t.minutiae[:, 3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_reader_rejects_garbage_cleanly(data: bytes) -> None:
+    try:
+        Template.from_bytes(data)
+    except InputFormatError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(minutia, min_size=1, max_size=60), st.data())
+def test_reader_on_truncated_and_mutated_templates(rows: list, data: st.DataObject) -> None:
+    blob = bytearray(Template(width=400, height=400, minutiae=np.array(rows, np.float32)).to_bytes())
+    cut = data.draw(st.integers(0, len(blob)))
+    pos = data.draw(st.integers(0, len(blob) - 1))
+    blob[pos] = data.draw(st.integers(0, 255))
+    try:
+        Template.from_bytes(bytes(blob[:cut]))
+    except InputFormatError:
+        pass
+
+
+def test_newer_version_is_refused() -> None:
+    blob = bytearray(Template(width=10, height=10, minutiae=np.zeros((0, 5))).to_bytes())
+    blob[3] = TEMPLATE_VERSION + 1
+    with pytest.raises(UnsupportedVersionError, match="newer"):
+        Template.from_bytes(bytes(blob))
+
+
+def test_typical_template_is_under_2kb(fvc_templates: dict) -> None:
+    sizes = [len(t.to_bytes()) for t in fvc_templates.values()]
+    assert max(sizes) <= 2048
+    t40 = Template(width=400, height=400, minutiae=np.zeros((40, 5), np.float32))
+    assert len(t40.to_bytes()) <= 2048
+    assert struct.unpack_from("<3s", t40.to_bytes())[0] == b"GRT"
