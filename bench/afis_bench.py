@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from granica.biometrics.benchmark import run_bench
 
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
     result = run_bench(size, probes=5, progress=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(result))
 

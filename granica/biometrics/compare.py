@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from granica.biometrics.mcc import (
-    Cylinders, MCCParams, build_cylinders, lss_score, lssr, n_pairs, similarity_matrix, NS,
+    NS,
+    Cylinders,
+    MCCParams,
+    build_cylinders,
+    lss_score,
+    lssr,
+    n_pairs,
+    similarity_matrix,
 )
 from granica.biometrics.template import Template
 from granica.errors import BiometricError

@@ -4,9 +4,9 @@ impostor pairs of a `FINGER_IMPRESSION.ext` folder, and the error rates over the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -42,8 +42,10 @@ def list_samples(folder: Path) -> list[Sample]:
 def protocol_pairs(samples: list[Sample]) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
     """Genuine pairs (same finger), impostor pairs (all different-finger pairs) and the
     FVC's own impostor pairs (first impressions of different fingers), as index pairs."""
-    genuine, impostor, fvc = [], [], []
-    first = {}
+    genuine: list[tuple[int, int]] = []
+    impostor: list[tuple[int, int]] = []
+    fvc: list[tuple[int, int]] = []
+    first: dict[int, int] = {}
     for i, s in enumerate(samples):
         first.setdefault(s.finger, i)
     for i in range(len(samples)):

@@ -54,7 +54,8 @@ def extract_features(image: FingerprintImage, params: ExtractionParams = Extract
         )
     orientation, coherence = F.orientation_gbfoe(norm, params.orientation)
     period = F.frequency_xsig(norm, orientation, mask, params.frequency)
-    enhanced = F.enhance_gabor(norm, orientation, period, mask, params.enhancement)
+    enhance = F.enhance_gabor_blocks if params.enhancement.method == "blocks" else F.enhance_gabor
+    enhanced = enhance(norm, orientation, period, mask, params.enhancement)
     ridges = (enhanced < 0) & mask
     skeleton = skeletonize(ridges)
     border = ndi.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
@@ -65,8 +66,12 @@ def extract_features(image: FingerprintImage, params: ExtractionParams = Extract
 def template_from_features(feat: Features, finger_position: int = 0) -> Template:
     m = feat.minutiae.copy()
     if len(m):
-        # Image angles run clockwise on screen; templates count counter-clockwise.
-        m[:, 2] = np.mod(-m[:, 2], 2 * math.pi)
+        # The detector points a ridge ending away from its ridge and a bifurcation along its
+        # trunk; INCITS 378 / ISO 19794-2 (and ANSI/NIST-ITL EFS) point an ending up its
+        # ridge and a bifurcation down the valley between its branches: a half turn for
+        # both. Image angles also run clockwise on screen; templates count
+        # counter-clockwise.
+        m[:, 2] = np.mod(-(m[:, 2] + math.pi), 2 * math.pi)
     q = int(round(float(np.mean(m[:, 4])))) if len(m) else 0
     return Template(
         width=feat.image.width, height=feat.image.height, minutiae=m,

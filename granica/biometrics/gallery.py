@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numba
 import numpy as np
 
 from granica.biometrics.compare import Probe, _min_common, compare_cylinders, prepare
-from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, _angle_norm, popcount
+from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, popcount
 from granica.biometrics.template import Template
 from granica.errors import BiometricError
 
@@ -253,6 +254,8 @@ class Gallery:
         self.shards = shards
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._dask_client: Any = None
+        self._dask_shards: Any = None
 
     @classmethod
     def build(
@@ -321,7 +324,7 @@ class Gallery:
         """The same search with the shards on Dask distributed workers (`granica[cluster]`):
         the shards are scattered once and cached on the workers."""
         p = probe if isinstance(probe, Probe) else prepare(probe)
-        if not hasattr(self, "_dask_shards") or self._dask_client is not client:
+        if self._dask_shards is None or self._dask_client is not client:
             self._dask_shards = client.scatter(self.shards, broadcast=False)
             self._dask_client = client
         futures = [client.submit(_dask_search, s, i, p.template, top, rescore, same_position, pure=False)

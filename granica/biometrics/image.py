@@ -70,7 +70,7 @@ def _decode(data: bytes, name: str) -> np.ndarray:
             "supply an uncorrupted PNG, TIFF, BMP, JPEG or WSQ file",
             field="image",
         ) from exc
-    except Exception as exc:  # a decoder bug must not take down the caller
+    except Exception as exc:  # noqa: BLE001 -- a decoder bug must not take down the caller
         if isinstance(exc, BiometricError):
             raise
         raise InputFormatError(

@@ -23,6 +23,7 @@ class MinutiaeParams:
     cluster: float = 6.0  # minutiae closer than this are noise
     broken_gap: float = 16.0  # two facing endings this close are one broken ridge
     max_count: int = 120
+    min_quality: float = 0.0  # minutiae of lower quality (0-100) are dropped
 
 
 @numba.njit(cache=True)
@@ -209,10 +210,11 @@ def detect(
         angles[i] = ang % (2 * math.pi)
     idx = np.flatnonzero(keep)
     # Two endings facing each other across a small gap: one broken ridge.
-    ends = [i for i in idx if kind[i] == 1]
+    ends = [int(e) for e in idx if kind[e] == 1]
     for a_i in range(len(ends)):
-        i = ends[a_i]
-        for j in ends[a_i + 1:]:
+        ei = ends[a_i]
+        for ej in ends[a_i + 1:]:
+            i, j = ei, ej
             d = math.hypot(float(x[i] - x[j]), float(y[i] - y[j]))
             if d < params.broken_gap and _angle_diff(angles[i], angles[j] + math.pi) < math.pi / 5:
                 link = math.atan2(float(y[j] - y[i]), float(x[j] - x[i]))
@@ -222,9 +224,9 @@ def detect(
     # Clusters of minutiae are noise (pores, scars, creases).
     if idx.size > 1:
         pts = np.stack([x[idx], y[idx]], axis=1).astype(np.float64)
-        d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
-        np.fill_diagonal(d, np.inf)
-        close = (d < params.cluster).any(axis=1)
+        dist = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+        np.fill_diagonal(dist, np.inf)
+        close = (dist < params.cluster).any(axis=1)
         keep[idx[close]] = False
         idx = np.flatnonzero(keep)
     coh = coherence[y[idx], x[idx]]
@@ -235,6 +237,8 @@ def detect(
          kind[idx].astype(np.float64) * 0 + np.where(kind[idx] == 1, 1, 2), quality],
         axis=1,
     ).astype(np.float32)
+    if params.min_quality > 0:
+        out = out[out[:, 4] >= params.min_quality]
     if out.shape[0] > params.max_count:
         out = out[np.argsort(-out[:, 4], kind="stable")[: params.max_count]]
     return out

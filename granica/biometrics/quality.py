@@ -67,7 +67,7 @@ def assess(source: str | Path | bytes | np.ndarray | FingerprintImage, ppi: int 
     coherence = float(np.mean(feat.coherence[mask]))
     # Ridge-valley clarity: how bimodal the enhanced foreground is against the raw one.
     contrast = float(np.std(fg))
-    n_min = int(len(feat.minutiae))
+    n_min = len(feat.minutiae)
     measures = {
         "area_mm2": round(area_mm2, 1), "mean_grey": round(mean_grey, 1),
         "coherence": round(coherence, 3), "contrast": round(contrast, 1),

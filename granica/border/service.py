@@ -462,6 +462,7 @@ def _record_movement(session: Session, principal: Principal, row: BorderCheck,
             issuing_state=doc.issuing_state, document_expiry=doc.expiry_date, created_at=now,
             retain_until=keep_file)
         session.add(traveller)
+        session.flush()  # the entry below refers to it; no relationship orders the inserts
     else:
         traveller.retain_until = keep_file
     authorised_until = None

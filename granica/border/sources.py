@@ -142,13 +142,8 @@ class SltdSource:
 
     def query(self, session: Session, principal: Principal, q: TravellerQuery,
               purpose: str) -> list[Hit]:
-        from granica.audit.service import record
-
+        # no audit row of its own: the check's row records this query (number and country)
         found = get_sltd_client().lookup(session, q.document_number, q.issuing_state)
-        record(session, principal, "border.sltd.query", purpose=purpose, subject_type="document",
-               subject_ids=[q.document_number], query={"document_number": q.document_number,
-                                                       "issuing_state": q.issuing_state},
-               result_count=len(found))
         return [
             Hit(source=self.name, alert_id=f"SLTD:{r.issuing_state}:{r.document_number}",
                 category=f"sltd_{r.status}", category_label=f"Interpol SLTD: document {r.status}",

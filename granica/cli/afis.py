@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,7 +20,7 @@ def _progress(message: str) -> None:
 def eval_command(
     dataset: Path = typer.Option(..., "--dataset", help="folder of FINGER_IMPRESSION.ext images"),
     ppi: int = typer.Option(500, "--ppi", help="scan resolution (FVC2002 DB2: 569)"),
-    baseline: Optional[str] = typer.Option(None, "--baseline", help="'nbis' to also run NIST MINDTCT + BOZORTH3"),
+    baseline: str | None = typer.Option(None, "--baseline", help="'nbis' to also run NIST MINDTCT + BOZORTH3"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Run the FVC protocol: genuine = all same-finger pairs, impostor = all
@@ -45,7 +44,7 @@ def eval_command(
 @app.command("bench")
 def bench_command(
     gallery: int = typer.Option(10000, "--gallery", help="gallery size in fingers"),
-    dataset: Optional[Path] = typer.Option(None, "--dataset", help="images to build the gallery from"),
+    dataset: Path | None = typer.Option(None, "--dataset", help="images to build the gallery from"),
     ppi: int = typer.Option(500, "--ppi"),
     probes: int = typer.Option(5, "--probes", help="number of probe searches timed"),
     shards: int = typer.Option(0, "--shards", help="shards (default: 2 x cores)"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -34,7 +34,7 @@ def compare_cmd(
     b: Annotated[str, typer.Argument(help="Second name.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     threshold: Annotated[
-        Optional[float], typer.Option(help="Decision threshold (default: the library's).")
+        float | None, typer.Option(help="Decision threshold (default: the library's).")
     ] = None,
 ) -> None:
     """Score two names: `granica names compare "Ђорђе Јовановић" "JOVANOVIC<<DJORDJE" --json`."""
@@ -64,7 +64,7 @@ def eval_cmd(
     file: Annotated[Path, typer.Argument(help='JSONL file of {"a", "b", "same"} lines.')],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     reference: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Also score with a reference matcher: nomenklatura (LogicV2)."),
     ] = None,
     include_low: Annotated[
@@ -72,7 +72,7 @@ def eval_cmd(
         typer.Option(help='Keep pairs marked "alias_quality": "Low" (left out by default).'),
     ] = False,
     split: Annotated[
-        Optional[str], typer.Option(help="Only the 'tune' or the 'holdout' part of the file.")
+        str | None, typer.Option(help="Only the 'tune' or the 'holdout' part of the file.")
     ] = None,
 ) -> None:
     """ROC AUC, true-match rate at 1% and 5% false-match rate, precision and recall
@@ -88,8 +88,8 @@ def eval_cmd(
     rows.append(("baseline", result["baseline"]))
     if "reference" in result:
         rows.append(("reference", result["reference"]))
-    text = [f"{result['pairs']} pairs ({result['left_out_low_quality_aliases']} low-quality "
-            "aliases left out)"]  # fmt: skip
+    text = [(f"{result['pairs']} pairs ({result['left_out_low_quality_aliases']} low-quality "
+            "aliases left out)")]  # fmt: skip
     for label, fig in rows:
         text.append(
             f"{label:10} AUC {fig['auc']:.3f}  TMR@1%FMR {fig['tmr_at_fmr_1pct']:.3f}  "

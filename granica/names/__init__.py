@@ -13,11 +13,11 @@ Names with nothing to compare raise granica.errors.EmptyNameError.
 
 from __future__ import annotations
 
-from granica.names.scoring import NameComparison, compare, compare_prepared, score_prepared
 from granica.names.index import Candidate, NameIndex, blocking_keys, blocking_keys_prepared
 from granica.names.mrz import mrz_name
 from granica.names.params import DEFAULT_THRESHOLD
 from granica.names.prepare import PreparedName, prepare
+from granica.names.scoring import NameComparison, compare, compare_prepared, score_prepared
 from granica.names.script import detect_script
 from granica.names.translit import to_latin, to_serbian_cyrillic
 

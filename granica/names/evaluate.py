@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from granica.errors import GranicaError, InputFormatError, ValidationError
-from granica.names.scoring import compare_prepared
 from granica.names.params import DEFAULT_THRESHOLD
 from granica.names.prepare import prepare
+from granica.names.scoring import compare_prepared
 
 BASELINE_THRESHOLD = 0.80
 REFERENCE_THRESHOLD = 0.70  # yente's default match threshold for LogicV2
@@ -100,7 +100,9 @@ def _next_up(x: float) -> float:
     return math.nextafter(x, math.inf)
 
 
-def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> dict[str, float]:
+def at_threshold(
+    scores: Sequence[float], labels: Sequence[bool], threshold: float
+) -> dict[str, float]:
     tp = sum(1 for s, y in zip(scores, labels) if y and s >= threshold)
     fp = sum(1 for s, y in zip(scores, labels) if not y and s >= threshold)
     fn = sum(1 for s, y in zip(scores, labels) if y and s < threshold)
@@ -162,10 +164,12 @@ def baseline_scorer() -> tuple[Callable[[str, str], float], str]:
 def reference_scorer(name: str) -> tuple[Callable[[str, str], float], str]:
     """OpenSanctions' nomenklatura LogicV2 (imported only here, for benchmarks)."""
     if name != "nomenklatura":
-        raise ValidationError(f"unknown reference {name!r} (known: nomenklatura)", field="reference")
+        raise ValidationError(
+            f"unknown reference {name!r} (known: nomenklatura)", field="reference"
+        )
     try:
         from followthemoney import EntityProxy
-        from nomenklatura import __version__ as nk_version  # type: ignore[attr-defined]
+        from nomenklatura import __version__ as nk_version
         from nomenklatura.matching import get_algorithm
         from nomenklatura.matching.types import ScoringConfig
     except ImportError as exc:

@@ -30,16 +30,16 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from granica.errors import EmptyNameError
-from granica.names.scoring import compare_prepared, score_prepared
 from granica.names.params import DEFAULT_THRESHOLD
 from granica.names.prepare import (
     F_INITIAL,
@@ -49,6 +49,7 @@ from granica.names.prepare import (
     PreparedName,
     prepare,
 )
+from granica.names.scoring import compare_prepared, score_prepared
 
 MAX_KEYS = 12
 
@@ -95,6 +96,10 @@ def _keys_of_one(p: PreparedName) -> list[str]:
         keys.extend(k for k in forms.skel_keys if k not in keys)
     for _rank, _len, forms in chosen:
         keys.extend(k for k in forms.canon_keys if k not in keys)
+    if not keys:
+        # Only initials or particles ("N. N."): their own keys, so it can be found.
+        for forms in p.forms:
+            keys.extend(k for k in forms.skel_keys if k not in keys)
     return keys[:MAX_KEYS]
 
 
@@ -141,7 +146,7 @@ class NameIndex:
     run concurrently; writes take a lock.
     """
 
-    def __init__(self, pool: int = 100, max_key_share: float = 0.03, widen: int = 8) -> None:
+    def __init__(self, pool: int = 100, max_key_share: float = 0.03, widen: int = 16) -> None:
         self.pool = pool
         self.widen = widen
         self.max_key_share = max_key_share
@@ -151,8 +156,9 @@ class NameIndex:
         self._owner: list[str] = []
         self._alive = bytearray()  # 1 live, 0 removed; read by numpy without a copy
         self._records: dict[str, list[int]] = {}
-        self._postings: dict[str, array] = {}
+        self._postings: dict[str, array[int]] = {}
         self._live_names = 0
+        self._scratch = np.zeros(1024, dtype=np.float64)  # key weights per name id
 
     def __len__(self) -> int:
         """Number of records (not names) in the index."""
@@ -242,31 +248,43 @@ class NameIndex:
         cap = max(int(total * self.max_key_share), 5000)
         chosen = [t for t in found if t[0] <= cap] or found[:1]
         size = len(self._names)
-        sums = np.zeros(size, dtype=np.float64)
-        alive = np.frombuffer(self._alive, dtype=np.uint8)
+        if len(self._scratch) < size:
+            self._scratch = np.zeros(max(size, 2 * len(self._scratch)), dtype=np.float64)
+        sums = self._scratch  # all zeros between searches: only touched ids are reset
+        arrays = []
         for length, _key, posting in chosen:
             ids = np.frombuffer(posting, dtype=np.int32)
             # Rarity weight (IDF); ids within one posting are distinct.
             sums[ids] += math.log(1.0 + total / length)
-        sums *= alive[:size]
-        hit = np.flatnonzero(sums)
+            arrays.append(ids)
+        touched = np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
+        values = sums[touched]
+        sums[touched] = 0.0
         wide = pool * self.widen
+        if len(touched) > 2 * wide:
+            # Each id appears once per shared key: keep enough for `wide` distinct.
+            keep = np.argpartition(-values, 2 * wide - 1)[: 2 * wide]
+            touched, values = touched[keep], values[keep]
+        hit, first = np.unique(touched, return_index=True)
+        values = values[first]
+        alive = np.frombuffer(self._alive, dtype=np.uint8)[hit] > 0
+        hit, values = hit[alive], values[alive]
         if len(hit) > wide:
-            hit = hit[np.argpartition(-sums[hit], wide - 1)[:wide]]
+            keep = np.argpartition(-values, wide - 1)[:wide]
+            hit, values = hit[keep], values[keep]
         if len(hit) > pool:
             # Many names share the same keys (all the Vladimir P.s): rank them by
-            # how alike their skeletons are, then keep the best `pool`.
+            # how alike their skeletons are too, then keep the best `pool`.
             sketches = self._sketches
             alike = cdist(
                 [p.sketch], [sketches[x] for x in hit], scorer=fuzz.token_sort_ratio,
                 dtype=np.float64, workers=1,
             )[0]  # fmt: skip
-            rank = sums[hit] / max(float(sums[hit].max()), 1e-9) + alike / 100.0
-            best = np.argpartition(-rank, pool - 1)[:pool]
-            hit = hit[best[np.argsort(-rank[best], kind="stable")]]
+            rank = values / max(float(values.max()), 1e-9) + alike / 100.0
         else:
-            hit = hit[np.argsort(-sums[hit], kind="stable")]
-        return [int(x) for x in hit]
+            rank = values
+        best = np.argsort(-rank, kind="stable")[:pool]
+        return [int(x) for x in hit[best]]
 
     def search(self, name: str, limit: int = 20, explain: bool = True) -> list[Candidate]:
         """Records whose names best match `name`, best first (at most `limit`).

@@ -6,6 +6,7 @@ Owns the word lists; every list is data a linguist can read and extend.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,31 +27,177 @@ NUMBER = "number"
 # Titles, ranks and honorifics: ignored (reported in the reasons). Compared on
 # the ASCII spelling, so Cyrillic and Greek titles are caught by their reading.
 HONORIFICS = frozenset(
-    """
-    mr mrs ms miss mx dr doctor prof professor sir dame lord lady rev reverend
-    monsieur mme madame mlle mademoiselle herr frau signor senor senora dona
-    predsjednik predsednik presidente excellency fr father sr sister hon judge president prezident presedintele praesident
-    general gen col colonel maj major capt captain lt lieutenant sgt brig brigadier
-    admiral adm cmdr commander marshal
-    sheikh shaikh shaykh sheik shaik cheikh mullah mulla mollah mullo molla
-    maulavi mawlawi maulvi mawlavi molvi moulavi maulana mawlana qari hafiz hafez
-    haji hajji hadji alhaj alhajj hajj imam mufti ustadh ustaz ustad amir-ul-momineen
-    emir sayyed sayed syed sayyid seyed sheikhul engineer eng engr
-    jr junior snr senior ii iii iv
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "doctor",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "reverend",
+        "monsieur",
+        "mme",
+        "madame",
+        "mlle",
+        "mademoiselle",
+        "herr",
+        "frau",
+        "signor",
+        "senor",
+        "senora",
+        "dona",
+        "predsjednik",
+        "predsednik",
+        "presidente",
+        "excellency",
+        "fr",
+        "father",
+        "sr",
+        "sister",
+        "hon",
+        "judge",
+        "president",
+        "prezident",
+        "presedintele",
+        "praesident",
+        "general",
+        "gen",
+        "col",
+        "colonel",
+        "maj",
+        "major",
+        "capt",
+        "captain",
+        "lt",
+        "lieutenant",
+        "sgt",
+        "brig",
+        "brigadier",
+        "admiral",
+        "adm",
+        "cmdr",
+        "commander",
+        "marshal",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "shaik",
+        "cheikh",
+        "mullah",
+        "mulla",
+        "mollah",
+        "mullo",
+        "molla",
+        "maulavi",
+        "mawlawi",
+        "maulvi",
+        "mawlavi",
+        "molvi",
+        "moulavi",
+        "maulana",
+        "mawlana",
+        "qari",
+        "hafiz",
+        "hafez",
+        "haji",
+        "hajji",
+        "hadji",
+        "alhaj",
+        "alhajj",
+        "hajj",
+        "imam",
+        "mufti",
+        "ustadh",
+        "ustaz",
+        "ustad",
+        "amir-ul-momineen",
+        "emir",
+        "sayyed",
+        "sayed",
+        "syed",
+        "sayyid",
+        "seyed",
+        "sheikhul",
+        "engineer",
+        "eng",
+        "engr",
+        "jr",
+        "junior",
+        "snr",
+        "senior",
+        "ii",
+        "iii",
+        "iv",
+    ]
 )
 
 # Nasab particles: "X bin Y" is X son of Y, so the order of the names around them
 # is meaningful (father and son are not the same person).
-NASAB = frozenset("bin ibn ben bint binti ould walad wuld bn".split())
+NASAB = frozenset(["bin", "ibn", "ben", "bint", "binti", "ould", "walad", "wuld", "bn"])
 
 # Arabic articles and their assimilated forms, often attached to the next word:
 # dropped (a name with and without "al-" is the same name).
-ARTICLES = frozenset("al el ul ud ad ar as ash at az an ed er es ez un ur us".split())
+ARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "ul",
+        "ud",
+        "ad",
+        "ar",
+        "as",
+        "ash",
+        "at",
+        "az",
+        "an",
+        "ed",
+        "er",
+        "es",
+        "ez",
+        "un",
+        "ur",
+        "us",
+    ]
+)
 
 # Particles of Western surnames: kept, with little weight.
 PARTICLES = frozenset(
-    "van von vom de der den da di do dos das du del della dela la le lo y zu ter ten af av st".split()
+    [
+        "van",
+        "von",
+        "vom",
+        "de",
+        "der",
+        "den",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "du",
+        "del",
+        "della",
+        "dela",
+        "la",
+        "le",
+        "lo",
+        "y",
+        "zu",
+        "ter",
+        "ten",
+        "af",
+        "av",
+        "st",
+    ]
 )
 
 # OCR and keyboard look-alikes for digits inside a word ("I9or Sech1n").
@@ -67,10 +214,14 @@ _MRZ_HEADER_LENGTHS = (44, 36, 30)
 _ABD_PREFIX = re.compile(r"^abd(?:[aeiou](?:l|([b-df-hj-km-np-tv-z])(?=\1))?)?([a-z]{2,})$")
 _ALLAH_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:(?:u|a|o)llah|ulla)$")
 _DIN_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:ou|u|e|a|o|i)(?:d|l)d(?:i|ee|y)ne?$")
-_ALLAH_WORDS = frozenset("allah alla ullah ulla ollah lah llah la allahu".split())
-_DIN_WORDS = frozenset("din deen dine eddine eddin uddin uddeen addin aldin".split())
-_ABD_WORDS = frozenset("abd abdul abdel abdal abdol abdu abdoul abdur abdus abdel".split())
-_MUHAMMAD_ABBREVIATIONS = frozenset("mohd muhd mhd md".split())
+_ALLAH_WORDS = frozenset(["allah", "alla", "ullah", "ulla", "ollah", "lah", "llah", "la", "allahu"])
+_DIN_WORDS = frozenset(
+    ["din", "deen", "dine", "eddine", "eddin", "uddin", "uddeen", "addin", "aldin"]
+)
+_ABD_WORDS = frozenset(
+    ["abd", "abdul", "abdel", "abdal", "abdol", "abdu", "abdoul", "abdur", "abdus", "abdel"]
+)
+_MUHAMMAD_ABBREVIATIONS = frozenset(["mohd", "muhd", "mhd", "md"])
 _AR_ABD = "عبد"
 _AR_ALLAH = "الله"
 _AR_DIN = "الدين"
@@ -128,7 +279,7 @@ def _camel_split(word: str) -> list[str]:
         ):
             cuts.append(k)
     cuts.append(len(word))
-    return [word[a:b] for a, b in zip(cuts, cuts[1:]) if a < b]
+    return [word[a:b] for a, b in itertools.pairwise(cuts) if a < b]
 
 
 def _split_words(text: str) -> list[str]:
@@ -167,7 +318,7 @@ def split_compound(word: str) -> list[str]:
     """Split Abdul-X, X-ullah and X-uddin written as one word into their parts
     (Abdulrahman -> Abd Rahman, Hidayatullah -> Hidayat Allah); other words
     come back whole."""
-    if _AR_ABD in word or word.endswith(_AR_ALLAH) or word.endswith(_AR_DIN):
+    if _AR_ABD in word or word.endswith((_AR_ALLAH, _AR_DIN)):
         return _split_arabic(word)
     low = _ascii(word)
     if not low.isalpha():

@@ -94,8 +94,20 @@ class PreparedName:
     safe to share between threads and to cache."""
 
     __slots__ = (
-        "original", "parts", "form", "nasab", "ignored", "overflow", "alternatives",
-        "sort_key", "forms", "weights", "flags", "lead", "keys", "sketch",
+        "alternatives",
+        "flags",
+        "form",
+        "forms",
+        "ignored",
+        "keys",
+        "lead",
+        "nasab",
+        "original",
+        "overflow",
+        "parts",
+        "sketch",
+        "sort_key",
+        "weights",
     )  # fmt: skip
 
     def __init__(
@@ -125,7 +137,9 @@ class PreparedName:
         self.lead = lead_index(parts, range(len(parts)))
         self.keys: frozenset[str] | None = None  # blocking keys, filled on first use
         # The skeletons in sorted order: a cheap string for ranking candidates.
-        self.sketch = " ".join(sorted(f.skel for f, g in zip(self.forms, self.flags) if not g & F_PARTICLE))
+        self.sketch = " ".join(
+            sorted(f.skel for f, g in zip(self.forms, self.flags) if not g & F_PARTICLE)
+        )
 
     def variants(self) -> tuple[PreparedName, ...]:
         """This name and its alternatives."""

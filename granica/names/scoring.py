@@ -17,9 +17,8 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from granica.errors import EmptyNameError, GranicaError
 from granica.names.params import DEFAULT_THRESHOLD, PARAMS, MatchParams
-from granica.names.parse import INITIAL, NUMBER, PARTICLE, PATRONYMIC, patronymic_stem
+from granica.names.parse import INITIAL, NUMBER, PATRONYMIC, patronymic_stem
 from granica.names.prepare import (
-    F_INITIAL,
     PartForms,
     PreparedName,
     PreparedPart,
@@ -45,9 +44,7 @@ _sim_cache: dict[tuple[int, int], tuple[float, str]] = {}
 _SIM_CACHE_MAX = 4_000_000
 
 
-def part_similarity(
-    a: PartForms, b: PartForms, params: MatchParams = PARAMS
-) -> tuple[float, str]:
+def part_similarity(a: PartForms, b: PartForms, params: MatchParams = PARAMS) -> tuple[float, str]:
     """Score in [0, 1] of two name parts and how they matched (cached by pair)."""
     key = (a.uid, b.uid) if a.uid <= b.uid else (b.uid, a.uid)
     hit = _sim_cache.get(key)
@@ -96,17 +93,14 @@ def _spelling(a: PartForms, b: PartForms, params: MatchParams) -> tuple[float, s
             if max(len(fa), len(fb)) < 4:
                 continue
             s = OSA.normalized_similarity(fa, fb, score_cutoff=params.fuzzy_floor)
-            if s > best:
-                best = s
+            best = max(best, s)
     if best <= 0.0:
         return 0.0, NONE
     score = 1.0 - (1.0 - best) * params.fuzzy_slope
     return min(score, params.romanisation - 0.01), SPELLING
 
 
-def _pair_score(
-    pa: PreparedPart, pb: PreparedPart, params: MatchParams
-) -> tuple[float, str]:
+def _pair_score(pa: PreparedPart, pb: PreparedPart, params: MatchParams) -> tuple[float, str]:
     """Part score in the context of the names: roles, initials, MRZ truncation."""
     ra, rb = pa.role, pb.role
     if ra == INITIAL or rb == INITIAL:
@@ -311,10 +305,10 @@ def _score(
     den = 0.0
     initials_only = True
     out_of_order = params.out_of_order
-    for k, (i, j, s, _how, w) in enumerate(pairs):
+    for k, (i, j, s, how, w) in enumerate(pairs):
         num += (s if in_order[k] else s * out_of_order) * w
         den += w
-        if initials_only and not (GA[i] & F_INITIAL or GB[j] & F_INITIAL):
+        if initials_only and how != INITIAL_MATCH:
             initials_only = False
     ua_w = 0.0
     for i in range(n):
@@ -352,7 +346,8 @@ def _score(
     if both_differ:
         score *= params.leading_substitution
     if initials_only and pairs:
-        score *= params.initials_only  # "N. N." is no evidence for Nursultan Nazarbayev
+        # Only initials against names: "N. N." is no evidence for Nursultan Nazarbayev.
+        score *= params.initials_only
 
     if not explain:
         return score, []

@@ -82,14 +82,24 @@ _INVISIBLE = re.compile(
 _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+# Combining marks left after NFKC on Latin, Greek, Cyrillic and Arabic letters:
+# stress accents (Влади́мир), Arabic short vowels and shadda. Names are written
+# without them, and a word must not be split at them.
+_LOOSE_MARKS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]"
+)
+
+
 def clean(text: str) -> str:
-    """NFKC, with control characters and line breaks turned into spaces and
-    invisible format characters (zero-width joiners, bidi marks) dropped."""
+    """NFKC, with control characters and line breaks turned into spaces, and
+    invisible format characters (zero-width joiners, bidi marks) and loose
+    combining marks (stress accents, Arabic harakat) dropped."""
     if text.isascii() and text.isprintable():
         return text
     text = unicodedata.normalize("NFKC", text)
     text = _BREAKS.sub(" ", text)
-    return _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    return _LOOSE_MARKS.sub("", text)
 
 
 def strip_marks(text: str) -> str:

@@ -15,9 +15,12 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from granica.names.mrz import mrz_name
 from granica.names.translit import to_serbian_cyrillic
+
+T = TypeVar("T")
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -64,39 +67,79 @@ UKRAINIAN_MALE = _words("Олександр Володимир Сергій Ан
 # Arabic names: a canonical spelling, its competing romanisations, its Arabic form.
 ARABIC_GIVEN: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Muhammad", "Mohammed", "Mohamed", "Mohammad", "Mohamad", "Muhammed"), "محمد"),
-    (("Ahmad", "Ahmed"), "أحمد"), (("Ali",), "علي"), (("Omar", "Umar"), "عمر"),
-    (("Hassan", "Hasan"), "حسن"), (("Hussein", "Husayn", "Hussain", "Hossein"), "حسين"),
-    (("Khalid", "Khaled"), "خالد"), (("Ibrahim", "Ebrahim"), "إبراهيم"),
-    (("Yusuf", "Youssef", "Yousef", "Yousif"), "يوسف"), (("Mahmoud", "Mahmud"), "محمود"),
-    (("Mustafa", "Moustafa", "Mostafa"), "مصطفى"), (("Abdullah", "Abdallah", "Abdulla"), "عبدالله"),
+    (("Ahmad", "Ahmed"), "أحمد"),
+    (("Ali",), "علي"),
+    (("Omar", "Umar"), "عمر"),
+    (("Hassan", "Hasan"), "حسن"),
+    (("Hussein", "Husayn", "Hussain", "Hossein"), "حسين"),
+    (("Khalid", "Khaled"), "خالد"),
+    (("Ibrahim", "Ebrahim"), "إبراهيم"),
+    (("Yusuf", "Youssef", "Yousef", "Yousif"), "يوسف"),
+    (("Mahmoud", "Mahmud"), "محمود"),
+    (("Mustafa", "Moustafa", "Mostafa"), "مصطفى"),
+    (("Abdullah", "Abdallah", "Abdulla"), "عبدالله"),
     (("Abd al-Rahman", "Abdulrahman", "Abdel Rahman", "Abdurrahman"), "عبدالرحمن"),
-    (("Abd al-Aziz", "Abdulaziz", "Abdelaziz"), "عبدالعزيز"), (("Said", "Saeed", "Saiid"), "سعيد"),
-    (("Salih", "Saleh", "Salah"), "صالح"), (("Tariq", "Tarek", "Tarik"), "طارق"),
-    (("Walid", "Waleed"), "وليد"), (("Jamal", "Gamal", "Djamel"), "جمال"), (("Karim", "Kareem"), "كريم"),
-    (("Nasser", "Nasir", "Naser"), "ناصر"), (("Faisal", "Faysal", "Feisal"), "فيصل"),
-    (("Hamza", "Hamzah"), "حمزة"), (("Bilal",), "بلال"), (("Samir", "Sameer"), "سمير"),
-    (("Adel", "Adil"), "عادل"), (("Rashid", "Rachid", "Rasheed"), "رشيد"), (("Sami", "Samy"), "سامي"),
-    (("Anwar", "Anouar"), "أنور"), (("Ismail", "Ismael", "Smail"), "إسماعيل"),
-    (("Osama", "Usama", "Oussama"), "أسامة"), (("Ziad", "Ziyad"), "زياد"), (("Majid", "Majed"), "ماجد"),
-    (("Fadi",), "فادي"), (("Hisham", "Hicham"), "هشام"), (("Nabil", "Nabeel"), "نبيل"),
-    (("Yasin", "Yassin", "Yassine"), "ياسين"), (("Qasim", "Kassem", "Qassem"), "قاسم"),
-    (("Jabir", "Jaber"), "جابر"), (("Murad", "Mourad"), "مراد"),
-    (("Fatima", "Fatma", "Fatemeh"), "فاطمة"), (("Aisha", "Aicha", "Ayesha"), "عائشة"),
-    (("Maryam", "Mariam"), "مريم"), (("Khadija", "Khadidja"), "خديجة"), (("Zainab", "Zeinab"), "زينب"),
-    (("Layla", "Leila", "Laila"), "ليلى"), (("Huda", "Houda"), "هدى"), (("Amina", "Amena"), "أمينة"),
+    (("Abd al-Aziz", "Abdulaziz", "Abdelaziz"), "عبدالعزيز"),
+    (("Said", "Saeed", "Saiid"), "سعيد"),
+    (("Salih", "Saleh", "Salah"), "صالح"),
+    (("Tariq", "Tarek", "Tarik"), "طارق"),
+    (("Walid", "Waleed"), "وليد"),
+    (("Jamal", "Gamal", "Djamel"), "جمال"),
+    (("Karim", "Kareem"), "كريم"),
+    (("Nasser", "Nasir", "Naser"), "ناصر"),
+    (("Faisal", "Faysal", "Feisal"), "فيصل"),
+    (("Hamza", "Hamzah"), "حمزة"),
+    (("Bilal",), "بلال"),
+    (("Samir", "Sameer"), "سمير"),
+    (("Adel", "Adil"), "عادل"),
+    (("Rashid", "Rachid", "Rasheed"), "رشيد"),
+    (("Sami", "Samy"), "سامي"),
+    (("Anwar", "Anouar"), "أنور"),
+    (("Ismail", "Ismael", "Smail"), "إسماعيل"),
+    (("Osama", "Usama", "Oussama"), "أسامة"),
+    (("Ziad", "Ziyad"), "زياد"),
+    (("Majid", "Majed"), "ماجد"),
+    (("Fadi",), "فادي"),
+    (("Hisham", "Hicham"), "هشام"),
+    (("Nabil", "Nabeel"), "نبيل"),
+    (("Yasin", "Yassin", "Yassine"), "ياسين"),
+    (("Qasim", "Kassem", "Qassem"), "قاسم"),
+    (("Jabir", "Jaber"), "جابر"),
+    (("Murad", "Mourad"), "مراد"),
+    (("Fatima", "Fatma", "Fatemeh"), "فاطمة"),
+    (("Aisha", "Aicha", "Ayesha"), "عائشة"),
+    (("Maryam", "Mariam"), "مريم"),
+    (("Khadija", "Khadidja"), "خديجة"),
+    (("Zainab", "Zeinab"), "زينب"),
+    (("Layla", "Leila", "Laila"), "ليلى"),
+    (("Huda", "Houda"), "هدى"),
+    (("Amina", "Amena"), "أمينة"),
 )
 ARABIC_FAMILY: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("al-Tikriti", "Al Tikriti"), "التكريتي"), (("al-Masri", "El Masry"), "المصري"),
-    (("al-Baghdadi", "Al Baghdadi"), "البغدادي"), (("al-Zahrani", "Alzahrani"), "الزهراني"),
-    (("al-Harbi", "Alharbi"), "الحربي"), (("al-Qahtani", "Al Kahtani"), "القحطاني"),
-    (("al-Shammari", "Al Shamari"), "الشمري"), (("al-Otaibi", "Alotaibi"), "العتيبي"),
-    (("Haddad", "al-Haddad"), "حداد"), (("Khoury", "al-Khouri"), "خوري"),
-    (("Nasrallah", "Nasr Allah"), "نصرالله"), (("al-Jaziri", "El Djazairi"), "الجزائري"),
-    (("Bouazizi",), "بوعزيزي"), (("Benali", "Ben Ali"), "بنعلي"), (("al-Hashimi", "Al Hashemi"), "الهاشمي"),
-    (("al-Dulaimi", "Al Dulaimi"), "الدليمي"), (("al-Rawi", "Alrawi"), "الراوي"),
-    (("al-Amiri", "Al Ameri"), "العامري"), (("Mansour", "Mansur"), "منصور"), (("Darwish", "Darwich"), "درويش"),
-    (("al-Sudani", "Al Soudani"), "السوداني"), (("al-Libi", "Allibi"), "الليبي"),
-    (("Qureshi", "Kureishi"), "قريشي"), (("al-Khatib", "El Khatib"), "الخطيب"),
+    (("al-Tikriti", "Al Tikriti"), "التكريتي"),
+    (("al-Masri", "El Masry"), "المصري"),
+    (("al-Baghdadi", "Al Baghdadi"), "البغدادي"),
+    (("al-Zahrani", "Alzahrani"), "الزهراني"),
+    (("al-Harbi", "Alharbi"), "الحربي"),
+    (("al-Qahtani", "Al Kahtani"), "القحطاني"),
+    (("al-Shammari", "Al Shamari"), "الشمري"),
+    (("al-Otaibi", "Alotaibi"), "العتيبي"),
+    (("Haddad", "al-Haddad"), "حداد"),
+    (("Khoury", "al-Khouri"), "خوري"),
+    (("Nasrallah", "Nasr Allah"), "نصرالله"),
+    (("al-Jaziri", "El Djazairi"), "الجزائري"),
+    (("Bouazizi",), "بوعزيزي"),
+    (("Benali", "Ben Ali"), "بنعلي"),
+    (("al-Hashimi", "Al Hashemi"), "الهاشمي"),
+    (("al-Dulaimi", "Al Dulaimi"), "الدليمي"),
+    (("al-Rawi", "Alrawi"), "الراوي"),
+    (("al-Amiri", "Al Ameri"), "العامري"),
+    (("Mansour", "Mansur"), "منصور"),
+    (("Darwish", "Darwich"), "درويش"),
+    (("al-Sudani", "Al Soudani"), "السوداني"),
+    (("al-Libi", "Allibi"), "الليبي"),
+    (("Qureshi", "Kureishi"), "قريشي"),
+    (("al-Khatib", "El Khatib"), "الخطيب"),
 )
 PERSIAN_GIVEN = _words(
     "Reza Mehdi Hamid Javad Amir Ali-Reza Mohsen Morteza Saeed Ehsan Hossein Farid Babak "
@@ -137,7 +180,9 @@ KOREAN_SYLLABLES = _words(
     "Chun Hyok Song Mun Kwang Yong Sik Man"
 )
 CHINESE_FAMILY = _words("Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He")
-CHINESE_GIVEN = _words("Wei Fang Na Min Jing Li Qiang Lei Jun Yang Yong Jie Tao Ming Chao Xiu Hua Ping")
+CHINESE_GIVEN = _words(
+    "Wei Fang Na Min Jing Li Qiang Lei Jun Yang Yong Jie Tao Ming Chao Xiu Hua Ping"
+)
 
 
 def _zipf_cumulative(n: int, s: float = 0.75) -> list[float]:
@@ -185,19 +230,20 @@ class NameSynth:
             self._culture_cum.append(total)
         self._cum: dict[int, list[float]] = {}
 
-    def _pick(self, items: tuple[object, ...]) -> object:  # Zipf-weighted choice
+    def _pick(self, items: tuple[T, ...]) -> T:  # Zipf-weighted choice
         cum = self._cum.get(len(items))
         if cum is None:
             cum = self._cum[len(items)] = _zipf_cumulative(len(items))
         return items[bisect.bisect(cum, self.rng.random() * cum[-1])]
 
     def _s(self, items: tuple[str, ...]) -> str:
-        return str(self._pick(items))
+        return self._pick(items)
 
     def person(self) -> SyntheticPerson:
         cum = self._culture_cum
         culture = self._cultures[bisect.bisect(cum, self.rng.random() * cum[-1])]
-        return getattr(self, f"_{culture}")()
+        made: SyntheticPerson = getattr(self, f"_{culture}")()
+        return made
 
     def names(self, count: int) -> Iterator[str]:
         for _ in range(count):
@@ -271,7 +317,7 @@ class NameSynth:
         return SyntheticPerson(name, s, f"{g} {p}", "russian", "latin")
 
     def _arabic_choice(self, table: tuple[tuple[tuple[str, ...], str], ...]) -> tuple[str, str]:
-        spellings, arabic = self._pick(table)  # type: ignore[misc]
+        spellings, arabic = self._pick(table)
         return self.rng.choice(spellings), arabic
 
     def _arabic_parts(self) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
@@ -326,9 +372,11 @@ class NameSynth:
 
     def _korean(self) -> SyntheticPerson:
         family = self._s(KOREAN_FAMILY)
-        given = self._s(KOREAN_SYLLABLES) + self.rng.choice(("-", " ", "")) + self._s(
-            KOREAN_SYLLABLES
-        ).lower()
+        given = (
+            self._s(KOREAN_SYLLABLES)
+            + self.rng.choice(("-", " ", ""))
+            + self._s(KOREAN_SYLLABLES).lower()
+        )
         return SyntheticPerson(f"{family} {given}", family, given, "korean", "latin")
 
     def _chinese(self) -> SyntheticPerson:

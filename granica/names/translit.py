@@ -136,11 +136,11 @@ def to_serbian_cyrillic(text: str) -> str:
             continue
         ch = text[i]
         low = ch.lower()
-        cyr = _LATIN_TO_SERBIAN.get(low)
-        if cyr is None:
+        letter = _LATIN_TO_SERBIAN.get(low)
+        if letter is None:
             out.append(ch)
         else:
-            out.append(cyr.upper() if ch != low and len(cyr) == 1 else cyr)
+            out.append(letter.upper() if ch != low and len(letter) == 1 else letter)
         i += 1
     return "".join(out)
 
@@ -268,8 +268,10 @@ def arabic_readings(word: str) -> tuple[str, ...]:
     for base in bases:
         for alternative in _ARABIC_ALTERNATIVES:
             wanted = [ch for ch in alternative if ch != "$"]
-            if not alternative or any(ch in base for ch in wanted) or (
-                "$" in alternative and base[-1:] in ("ه", "ة")
+            if (
+                not alternative
+                or any(ch in base for ch in wanted)
+                or ("$" in alternative and base[-1:] in ("ه", "ة"))
             ):
                 out.append(_arabic_letters(base, alternative))
     return tuple(dict.fromkeys(out))

@@ -57,13 +57,12 @@ _CANDIDATES_DOB = (sa.select(_K.c.alert_id, _hits)
                           sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
                                                                                 sa.bindparam("hi"))))
                    .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
-_ALERTS = (sa.select(*_ALERT_COLUMNS)
-           .where(_A.c.id.in_(sa.bindparam("ids", expanding=True)), _A.c.status == "active",
-                  _A.c.category.in_(sa.bindparam("categories", expanding=True))))
+# Status and category are filtered in Python, not in SQL: given them, SQLite's planner walks
+# the status or category index (hundreds of thousands of rows) instead of the primary key.
+_ALERTS = sa.select(*_ALERT_COLUMNS).where(_A.c.id.in_(sa.bindparam("ids", expanding=True)))
 _BY_IDENTIFIER = (sa.select(*_ALERT_COLUMNS, _I.c.kind.label("identifier_kind"))
                   .join(_I, _I.c.alert_id == _A.c.id)
-                  .where(_I.c.value == sa.bindparam("value"), _A.c.status == "active",
-                         _A.c.category.in_(sa.bindparam("categories", expanding=True)),
+                  .where(_I.c.value == sa.bindparam("value"),
                          _I.c.kind.in_(sa.bindparam("kinds", expanding=True)))
                   .limit(sa.bindparam("limit")))
 _ALL_KINDS = ("vin", "plate", "document", "serial", "banknote", "container", "hull", "registration",
@@ -206,8 +205,9 @@ def search_person(
     ids = [c[0] for c in session.execute(statement, params)]
     alerts: list[Any] = []
     if ids:
-        alerts = [a for a in session.execute(_ALERTS, {"ids": ids, "categories": visible})
-                  if can_see(principal, a)]
+        wanted = set(visible)
+        alerts = [a for a in session.execute(_ALERTS, {"ids": ids})
+                  if a.status == "active" and a.category in wanted and can_see(principal, a)]
 
     # 2. scoring
     scored: list[tuple[float, list[str], Any]] = []
@@ -290,9 +290,10 @@ def find_object(
     if not value:
         raise ValidationError(f"field 'identifier': '{identifier}' has no letters or digits",
                               field="identifier")
+    wanted = set(visible)
     rows = [r for r in session.execute(_BY_IDENTIFIER, {
-        "value": value, "categories": visible, "kinds": list(kinds) if kinds else list(_ALL_KINDS),
-        "limit": limit * 2}) if can_see(principal, r)]
+        "value": value, "kinds": list(kinds) if kinds else list(_ALL_KINDS), "limit": limit * 4})
+        if r.status == "active" and r.category in wanted and can_see(principal, r)]
     out: list[tuple[float, list[str], Any]] = []
     for alert in rows:
         kind = alert.identifier_kind

@@ -665,6 +665,29 @@ def _alert_row(checked: CheckedAlert, principal: Principal, now: dt.datetime) ->
     }
 
 
+def _bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """executemany straight on the driver, the columns' bind processors applied by hand.
+
+    The same rows through `session.execute(insert(table), rows)` spend most of their time in
+    SQLAlchemy's per-row parameter handling; import speed is a target (5,000 alerts/s).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=names)
+    processors = {name: table.c[name].type._cached_bind_processor(dialect) for name in names}
+    processors = {k: v for k, v in processors.items() if v is not None}
+    params: list[Any]
+    if compiled.positional:
+        order = list(compiled.positiontup or [])
+        params = [tuple(processors[k](r[k]) if k in processors else r[k] for k in order) for r in rows]
+    else:
+        params = [{k: (processors[k](v) if k in processors else v) for k, v in r.items()} for r in rows]
+    connection.exec_driver_sql(str(compiled), params)
+
+
 def _store_batch(session: Session, rows: list[dict[str, Any]]) -> None:
     keys: list[dict[str, Any]] = []
     idents: list[dict[str, Any]] = []
@@ -672,12 +695,9 @@ def _store_batch(session: Session, rows: list[dict[str, Any]]) -> None:
         k, i = _index_rows(row["id"], CATEGORIES[row["category"]], row["data"])
         keys += k
         idents += i
-    # Core inserts (one executemany per table), not the ORM's bulk path: several times faster
-    session.execute(sa.insert(_ALERT_TABLE), rows)
-    if keys:
-        session.execute(sa.insert(_KEY_TABLE), keys)
-    if idents:
-        session.execute(sa.insert(_IDENT_TABLE), idents)
+    _bulk_insert(session, _ALERT_TABLE, rows)
+    _bulk_insert(session, _KEY_TABLE, keys)
+    _bulk_insert(session, _IDENT_TABLE, idents)
 
 
 def import_alerts(session: Session, principal: Principal, source: IO[bytes] | Iterable[bytes | str], *,

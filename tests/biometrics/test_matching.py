@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +13,6 @@ from granica.biometrics.benchmark import perturb
 from granica.biometrics.compare import calibrate, compare, prepare, threshold_for
 from granica.biometrics.mcc import popcount
 from granica.biometrics.template import Template
-
-import numba
 
 
 @numba.njit(cache=True)

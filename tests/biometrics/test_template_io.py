@@ -6,10 +6,9 @@ import math
 import struct
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from granica.biometrics.template import TEMPLATE_VERSION, Template
 from granica.errors import InputFormatError, UnsupportedVersionError

@@ -142,13 +142,18 @@ def test_honorifics_are_ignored_and_reported() -> None:
 def test_names_run_together_and_alternatives() -> None:
     assert compare("Ramimakhlouf", "Rami Makhlouf").match
     assert compare("SergeiLavrov", "Sergei Lavrov").match
-    assert compare("MALIK NOORZAI", "حاجى مالك نورزى (Hajji Malik Noorzai; Haji Malek Noorzai)").match
+    assert compare(
+        "MALIK NOORZAI", "حاجى مالك نورزى (Hajji Malik Noorzai; Haji Malek Noorzai)"
+    ).match
 
 
 def test_prepared_names_compare_like_strings() -> None:
     probe = prepare("JOVANOVIC<<DJORDJE")
     for name in SERBIAN_FORMS:
-        assert compare_prepared(probe, prepare(name)).score == compare("JOVANOVIC<<DJORDJE", name).score
+        assert (
+            compare_prepared(probe, prepare(name)).score
+            == compare("JOVANOVIC<<DJORDJE", name).score
+        )
 
 
 def test_result_is_json_serialisable() -> None:

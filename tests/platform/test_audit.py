@@ -280,3 +280,37 @@ def test_cli_sign_and_prune(database: Database) -> None:
     out = runner.invoke(app, ["audit", "prune"])
     assert out.exit_code == 0 and json.loads(out.output)["rows_pruned"] == 0
     assert system_principal().can("audit.verify")
+
+
+def test_verify_does_not_block_writers(database: Database) -> None:
+    """Verification reads a snapshot: a row written meanwhile is neither waited for nor seen."""
+    _write(database, 3)
+    from granica.audit import verify as verify_module
+
+    real = verify_module.verify_in
+    seen: list[int] = []
+
+    def slow_verify(session: object, anchors: list[object]) -> object:
+        # start the snapshot, then let another writer commit before the log is read
+        session.execute(sa.text("SELECT count(*) FROM audit_log")).scalar()  # type: ignore[attr-defined]
+        done = threading.Event()
+
+        def writer() -> None:
+            _write(database, 1, start=50)
+            done.set()
+
+        t = threading.Thread(target=writer)
+        t.start()
+        assert done.wait(20), "a writer was blocked by verification"
+        t.join()
+        result = real(session, anchors)  # type: ignore[arg-type]
+        seen.append(result.rows_checked)
+        return result
+
+    verify_module.verify_in = slow_verify  # type: ignore[assignment]
+    try:
+        assert verify(database).ok
+    finally:
+        verify_module.verify_in = real
+    assert seen == [3]
+    assert verify(database).rows_checked == 4

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:41:38.736250
+Create Date: 2026-11-27 19:03:48.235516
 """
 
 from __future__ import annotations
