@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,11 +17,11 @@ from granica.auth.principal import Principal
 # Statements built once: constructing them per row cost more than running them.
 # Core statements on the session's own connection also skip the ORM's per-row flush
 # bookkeeping, which made appends slow down as a long transaction (an import) grew.
-_HEAD = AuditHead.__table__
+_HEAD = cast(sa.Table, AuditHead.__table__)
 _SELECT_HEAD = (sa.select(_HEAD.c.seq, _HEAD.c.head_hash).where(_HEAD.c.id == 1)
                 .with_for_update())
-_INSERT_ROW = sa.insert(AuditEntry.__table__)
-_INSERT_SUBJECT = sa.insert(AuditSubjectIndex.__table__)
+_INSERT_ROW = sa.insert(cast(sa.Table, AuditEntry.__table__))
+_INSERT_SUBJECT = sa.insert(cast(sa.Table, AuditSubjectIndex.__table__))
 _UPDATE_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1)
                 .values(seq=sa.bindparam("new_seq"), head_hash=sa.bindparam("new_hash")))
 

@@ -48,8 +48,8 @@ class EnhancementParams:
     sigma_normal: float = 0.45  # times the ridge period
     sigma_ridge: float = 0.6  # times the ridge period
     method: str = "blocks"  # "blocks" (batched per-block FFT) or "bank" (whole-image bank)
-    block: int = 16  # pixels filtered with one filter
-    patch: int = 48  # FFT size around each block (overlap-save margin = (patch - block) / 2)
+    block: int = 8  # pixels filtered with one filter
+    patch: int = 40  # FFT size around each block (overlap-save margin = (patch - block) / 2)
 
 
 def normalize(img: np.ndarray, size: int = 25) -> np.ndarray:

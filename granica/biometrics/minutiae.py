@@ -23,7 +23,7 @@ class MinutiaeParams:
     cluster: float = 6.0  # minutiae closer than this are noise
     broken_gap: float = 16.0  # two facing endings this close are one broken ridge
     max_count: int = 120
-    min_quality: float = 0.0  # minutiae of lower quality (0-100) are dropped
+    min_quality: float = 25.0  # minutiae of lower quality (0-100) are dropped
 
 
 @numba.njit(cache=True)

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from granica.api.deps import CSRFProtected, DbSession, PagePrincipal, StatedPurpose
 from granica.border import service
 from granica.border.schemas import CheckRequest, RefusalRequest, TypedDocument
-from granica.errors import GranicaError, NotFoundError
+from granica.errors import AuthenticationError, GranicaError, NotFoundError, PermissionDenied
 from granica.web import render
 from granica.web.nav import NavItem
 
@@ -81,6 +81,8 @@ def lane_check(
         req = CheckRequest(bcp=bcp, lane=lane, direction="exit" if direction == "exit" else "entry",
                            mrz=mrz or None, document=document, vehicle_plate=vehicle_plate)
         ctx["result"] = service.check(session, principal, req, purpose)
+    except (PermissionDenied, AuthenticationError):
+        raise  # the error page says who may do this; not a decision about a traveller
     except GranicaError as exc:
         ctx["error"] = exc.message
         ctx["typed"] = typed

@@ -7,22 +7,28 @@ Blocking keys, for stores that persist them (the alert register keeps a table
 `(alert_id, key)` on SQLite and PostgreSQL and fetches candidates with
 `key IN (...)`):
 
-- a key is a short ASCII string (at most ~20 characters; CJK words as written),
-  at most MAX_KEYS (12) per name, deterministic, independent of the rest of the data;
+- a key is a short string (ASCII except for scripts Granica has no table for,
+  such as CJK, which are kept as written), at most 34 characters, at most
+  MAX_KEYS (12) per name, deterministic and independent of the rest of the data:
+  a stored key never needs recomputing unless this module's version changes;
 - `s:` keys are consonant skeletons of each name part (Mohammed, Muhammad and
-  محمد all give `s:mhmd`; Ђорђе gives `s:jrj` and `s:drd`, like DJORDJE and DORDE):
-  a query shares at least one `s:` key with every true match whose names share
-  one part that matches exactly, by transliteration, romanisation or skeleton;
-- `c:` keys are the romanisation-neutral spellings, for ranking (more keys in
-  common, better candidate);
-- particles, initials and the weak parts (Abd, Allah, Din, Abu) give no key
-  unless the name has nothing else.
+  محمد all give `s:mhmd`; Ђорђе gives `s:drd` like DORDE and `s:djrdj` like
+  DJORDJE): a true match that shares one name part matching exactly, by
+  transliteration, by romanisation or by skeleton, shares an `s:` key;
+- `c:` keys are the romanisation-neutral spellings (`c:mahamad`), and `i:` the
+  first sounds of the first and last names (`i:bf` for Vladimir Putin and
+  Vladimir Pulin): they rank candidates and catch a misspelt rare part;
+- `n:` keys are numbers written in a name;
+- particles, initials and weak parts (Abd, Allah, Din, Abu) give no key unless
+  the name has nothing else.
 
-Rank the fetched rows by the number (or, better, the rarity: log(N / rows with
-that key)) of keys they share, score the best few hundred with compare_prepared,
-and keep those at or above the threshold. Spelling mistakes in every part of a
-name (a one-word name with a typo) are not found by keys; that is the price of
-a key table that stays small.
+Fetch the rows sharing a key, rank them by the summed rarity of the keys they
+share (log(1 + N / rows with that key), halved for `c:` and `i:` keys; skip keys
+held by more than a few percent of the rows), score the best hundred or so with
+compare_prepared, and keep those at or above the threshold. NameIndex does
+exactly that in memory. A name misspelt in every part (a one-word name with a
+typo, "Ramimakhlouf" for "Rami Makhlouf") shares no key and is not found: that
+is the price of a key table that stays small.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ from granica.names.prepare import (
 from granica.names.scoring import compare_prepared, score_prepared
 
 MAX_KEYS = 12
+MAX_KEY_CHARS = 34
+_KEY_WEIGHT = {"c:": 0.5, "i:": 0.5}
 
 
 def blocking_keys_prepared(p: PreparedName) -> frozenset[str]:
@@ -100,7 +108,7 @@ def _keys_of_one(p: PreparedName) -> list[str]:
         # Only initials or particles ("N. N."): their own keys, so it can be found.
         for forms in p.forms:
             keys.extend(k for k in forms.skel_keys if k not in keys)
-    return keys[:MAX_KEYS]
+    return [k[:MAX_KEY_CHARS] for k in keys[:MAX_KEYS]]
 
 
 def blocking_keys(name: str) -> set[str]:
@@ -146,7 +154,7 @@ class NameIndex:
     run concurrently; writes take a lock.
     """
 
-    def __init__(self, pool: int = 100, max_key_share: float = 0.03, widen: int = 16) -> None:
+    def __init__(self, pool: int = 150, max_key_share: float = 0.03, widen: int = 32) -> None:
         self.pool = pool
         self.widen = widen
         self.max_key_share = max_key_share
@@ -252,10 +260,12 @@ class NameIndex:
             self._scratch = np.zeros(max(size, 2 * len(self._scratch)), dtype=np.float64)
         sums = self._scratch  # all zeros between searches: only touched ids are reset
         arrays = []
-        for length, _key, posting in chosen:
+        for length, key, posting in chosen:
             ids = np.frombuffer(posting, dtype=np.int32)
-            # Rarity weight (IDF); ids within one posting are distinct.
-            sums[ids] += math.log(1.0 + total / length)
+            # Rarity weight (IDF), less for the spelling and initials keys: names
+            # in the query's own script share those too, and would crowd out
+            # the same name in another script. Ids within one posting are distinct.
+            sums[ids] += math.log(1.0 + total / length) * _KEY_WEIGHT.get(key[:2], 1.0)
             arrays.append(ids)
         touched = np.concatenate(arrays) if len(arrays) > 1 else arrays[0].copy()
         values = sums[touched]

@@ -24,180 +24,47 @@ INITIAL = "initial"
 PATRONYMIC = "patronymic"
 NUMBER = "number"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Titles, ranks and honorifics: ignored (reported in the reasons). Compared on
 # the ASCII spelling, so Cyrillic and Greek titles are caught by their reading.
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "doctor",
-        "prof",
-        "professor",
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "rev",
-        "reverend",
-        "monsieur",
-        "mme",
-        "madame",
-        "mlle",
-        "mademoiselle",
-        "herr",
-        "frau",
-        "signor",
-        "senor",
-        "senora",
-        "dona",
-        "predsjednik",
-        "predsednik",
-        "presidente",
-        "excellency",
-        "fr",
-        "father",
-        "sr",
-        "sister",
-        "hon",
-        "judge",
-        "president",
-        "prezident",
-        "presedintele",
-        "praesident",
-        "general",
-        "gen",
-        "col",
-        "colonel",
-        "maj",
-        "major",
-        "capt",
-        "captain",
-        "lt",
-        "lieutenant",
-        "sgt",
-        "brig",
-        "brigadier",
-        "admiral",
-        "adm",
-        "cmdr",
-        "commander",
-        "marshal",
-        "sheikh",
-        "shaikh",
-        "shaykh",
-        "sheik",
-        "shaik",
-        "cheikh",
-        "mullah",
-        "mulla",
-        "mollah",
-        "mullo",
-        "molla",
-        "maulavi",
-        "mawlawi",
-        "maulvi",
-        "mawlavi",
-        "molvi",
-        "moulavi",
-        "maulana",
-        "mawlana",
-        "qari",
-        "hafiz",
-        "hafez",
-        "haji",
-        "hajji",
-        "hadji",
-        "alhaj",
-        "alhajj",
-        "hajj",
-        "imam",
-        "mufti",
-        "ustadh",
-        "ustaz",
-        "ustad",
-        "amir-ul-momineen",
-        "emir",
-        "sayyed",
-        "sayed",
-        "syed",
-        "sayyid",
-        "seyed",
-        "sheikhul",
-        "engineer",
-        "eng",
-        "engr",
-        "jr",
-        "junior",
-        "snr",
-        "senior",
-        "ii",
-        "iii",
-        "iv",
-    ]
+# Hafiz and Qari are left out: they are also given names.
+HONORIFICS = _words(
+    """
+    mr mrs ms miss mx dr doctor prof professor sir dame lord lady rev reverend
+    monsieur mme madame mlle mademoiselle herr frau signor senor senora dona
+    predsjednik predsednik presidente president prezident presedintele praesident
+    prasident presiden prezydent elnok
+    excellency fr father sr sister hon judge
+    general gen col colonel maj major capt captain lt lieutenant sgt brig brigadier
+    admiral adm cmdr commander marshal
+    sheikh shaikh shaykh sheik shaik cheikh mullah mulla mollah mullo molla
+    maulavi mawlawi maulvi mawlavi molvi moulavi maulana mawlana haji hajji hadji
+    alhaj alhajj hajj imam mufti ustadh ustaz ustad emir sayyed sayed syed sayyid
+    seyed engineer eng engr jr junior snr senior ii iii iv
+    """
 )
+
+# The same titles in Arabic script (Sayyid, Sheikh, Hajji, Mullah, Mawlawi, Qari is a name).
+ARABIC_HONORIFICS = frozenset(
+    ("سيد", "السيد", "شيخ", "الشيخ", "حاج", "الحاج", "حاجي", "حاجى", "ملا", "مولوی", "مولوي",
+     "مولانا", "امام", "الامام", "الرئيس", "رئيس", "دكتور", "الدكتور")
+)  # fmt: skip
 
 # Nasab particles: "X bin Y" is X son of Y, so the order of the names around them
 # is meaningful (father and son are not the same person).
-NASAB = frozenset(["bin", "ibn", "ben", "bint", "binti", "ould", "walad", "wuld", "bn"])
+NASAB = _words("bin ibn ben bint binti ould walad wuld bn")
 
 # Arabic articles and their assimilated forms, often attached to the next word:
 # dropped (a name with and without "al-" is the same name).
-ARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "ud",
-        "ad",
-        "ar",
-        "as",
-        "ash",
-        "at",
-        "az",
-        "an",
-        "ed",
-        "er",
-        "es",
-        "ez",
-        "un",
-        "ur",
-        "us",
-    ]
-)
+ARTICLES = _words("al el ul ud ad ar as ash at az an ed er es ez un ur us")
 
 # Particles of Western surnames: kept, with little weight.
-PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "vom",
-        "de",
-        "der",
-        "den",
-        "da",
-        "di",
-        "do",
-        "dos",
-        "das",
-        "du",
-        "del",
-        "della",
-        "dela",
-        "la",
-        "le",
-        "lo",
-        "y",
-        "zu",
-        "ter",
-        "ten",
-        "af",
-        "av",
-        "st",
-    ]
+PARTICLES = _words(
+    "van von vom de der den da di do dos das du del della dela la le lo y zu ter ten af av st"
 )
 
 # OCR and keyboard look-alikes for digits inside a word ("I9or Sech1n").
@@ -214,25 +81,21 @@ _MRZ_HEADER_LENGTHS = (44, 36, 30)
 _ABD_PREFIX = re.compile(r"^abd(?:[aeiou](?:l|([b-df-hj-km-np-tv-z])(?=\1))?)?([a-z]{2,})$")
 _ALLAH_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:(?:u|a|o)llah|ulla)$")
 _DIN_SUFFIX = re.compile(r"^([a-z]{3,}?)(?:ou|u|e|a|o|i)(?:d|l)d(?:i|ee|y)ne?$")
-_ALLAH_WORDS = frozenset(["allah", "alla", "ullah", "ulla", "ollah", "lah", "llah", "la", "allahu"])
-_DIN_WORDS = frozenset(
-    ["din", "deen", "dine", "eddine", "eddin", "uddin", "uddeen", "addin", "aldin"]
-)
-_ABD_WORDS = frozenset(
-    ["abd", "abdul", "abdel", "abdal", "abdol", "abdu", "abdoul", "abdur", "abdus", "abdel"]
-)
-_MUHAMMAD_ABBREVIATIONS = frozenset(["mohd", "muhd", "mhd", "md"])
+_ALLAH_WORDS = _words("allah alla ullah ulla ollah lah llah la ah allahu")
+_DIN_WORDS = _words("din deen dine eddine eddin uddin uddeen addin aldin")
+_ABD_WORDS = _words("abd abdul abdel abdal abdol abdu abdoul abdur abdus")
+_MUHAMMAD_ABBREVIATIONS = _words("mohd muhd mhd md")
 _AR_ABD = "عبد"
 _AR_ALLAH = "الله"
 _AR_DIN = "الدين"
 
-_PATRONYMIC_SUFFIXES = (
-    "vich", "vych", "vitch", "witsch", "owicz", "ewicz", "vna", "ichna", "ovici", "evici",
-    "ogly", "oglu",
-)  # fmt: skip
+# Patronymics as the languages of Europe write the Russian -ovich/-ovna
+# (-ovitch, -owitsch, -owicz, -ovitj, -ovitsj, -ovics, -ovitx, -ovici), the
+# Icelandic -dóttir and the Turkic -ogly; Arabic script writes -ovich as -وفيتش.
+# Serbian and Croatian surnames in -ović/-ovič (folded: -ovic) are not included.
 _PATRONYMIC_STEM = re.compile(
-    r"(ovich|evich|ovych|evych|ovitch|owitsch|ewitsch|owicz|ewicz|ovna|evna|ivna|ichna"
-    r"|ovici|evici|ogly|oglu|vich|vych|vna)$"
+    r"(?:[oe][vw][iy](?:tch|tsch|tsj|tj|tx|ch|cs|cz|ci)|[oei]vna|ichna|inichna|ogly|oglu|dottir"
+    r"|ufitsh?|ufits)$"
 )
 
 
@@ -376,7 +239,7 @@ def is_patronymic(word: str) -> bool:
         return False
     for reading in latin_readings(word):
         stripped = ascii_variants(reading)[-1]
-        if stripped.endswith(_PATRONYMIC_SUFFIXES):
+        if _PATRONYMIC_STEM.search(stripped) and len(_PATRONYMIC_STEM.sub("", stripped)) >= 3:
             return True
     return False
 
@@ -436,7 +299,7 @@ def _expand(word: str, role: str, truncatable: bool) -> tuple[tuple[Part, ...], 
             return (Part(word, NUMBER),), None
         word = word.translate(_DIGIT_LOOKALIKE)
     low = _ascii(word)
-    if low in HONORIFICS or low in ARTICLES or word == "ال":
+    if low in HONORIFICS or low in ARTICLES or word == "ال" or word in ARABIC_HONORIFICS:
         return (), word
     if low in NASAB or word in ("بن", "بنت"):
         return (), word

@@ -15,7 +15,7 @@ from typing import Any
 
 import jellyfish
 
-from granica.errors import EmptyNameError
+from granica.errors import EmptyNameError, GranicaError, ValidationError
 from granica.names.params import MAX_PART_CHARS, MAX_PARTS, PARAMS
 from granica.names.parse import (
     INITIAL,
@@ -46,6 +46,9 @@ _WEAK = "abd allah din abu um umm bibi"
 
 COMMON_CANONS = frozenset(canon(w) for w in _COMMON.split())
 WEAK_CANONS = frozenset(canon(w) for w in _WEAK.split())
+DEVOTIONAL_CANONS = frozenset(
+    canon(w) for w in ["muhammad", "mohammed", "mohammad", "mohamed", "muhammed", "mohamad", "mhmd"]
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,6 +65,7 @@ class PartForms:
     vowelless: bool  # written in a script without short vowels
     common: bool
     weak: bool
+    devotional: bool  # MUHAMMAD, often a first name before the one used
     skel_keys: tuple[str, ...]  # blocking keys from the skeletons ("s:mhmd")
     canon_keys: tuple[str, ...]  # blocking keys from the canon spellings ("c:mahamad")
     head: str  # first sound of the preferred spelling, in skeleton classes
@@ -150,14 +154,17 @@ class PreparedName:
 
 
 def lead_index(parts: tuple[PreparedPart, ...], order: Any) -> int | None:
-    """The first given name: the first part that is not a particle, a number or
-    the weak head of a compound (ABD of Abd al-Qadir)."""
+    """The first given name: the first part that is not a particle, a number,
+    the weak head of a compound (ABD of Abd al-Qadir) or a devotional MUHAMMAD
+    before another given name (Muhammad Arif Qasmani goes by Arif Qasmani)."""
     fallback = None
+    seen = 0
     for k in order:
         part = parts[k]
         if part.role in (PARTICLE, NUMBER):
             continue
-        if part.forms.weak:
+        seen += 1
+        if part.forms.weak or (seen == 1 and part.forms.devotional):
             fallback = int(k) if fallback is None else fallback
             continue
         return int(k)
@@ -184,7 +191,7 @@ def part_forms(word: str) -> PartForms:
     return found
 
 
-def _strip_article(s: str, vowelless: bool) -> str | None:
+def _strip_article(s: str) -> str | None:
     # "alzahrani", "elkhairy", Arabic "al..." read as "al": the article fused on.
     if len(s) >= 6 and s[:2] in ("al", "el") and s[2] not in "aeiou" and s[2] != s[3:4]:
         return s[2:]
@@ -204,7 +211,7 @@ def _make_forms(word: str, uid: int) -> PartForms:
             variant = "".join(ch for ch in variant if ch.isalnum())
             if variant:
                 forms.append(variant)
-                stripped = _strip_article(variant, vowelless)
+                stripped = _strip_article(variant)
                 if stripped:
                     forms.append(stripped)
     for f in list(forms):
@@ -241,6 +248,7 @@ def _make_forms(word: str, uid: int) -> PartForms:
         vowelless=vowelless,
         common=any(c in COMMON_CANONS for c in canons),
         weak=any(c in WEAK_CANONS for c in canons),
+        devotional=any(c in DEVOTIONAL_CANONS for c in canons),
         skel_keys=tuple(sorted(f"s:{k}" for k in skels)),
         canon_keys=tuple(sorted(f"c:{k}" for k in canons)),
         head=skels[0][:1],
@@ -284,6 +292,17 @@ def prepare(name: str) -> PreparedName:
     """
     if not isinstance(name, str):
         raise EmptyNameError("a name must be a string", field="name")
+    try:
+        return _prepare(name)
+    except GranicaError:
+        raise
+    except Exception as exc:  # the contract: nothing but domain errors escapes
+        raise ValidationError(
+            f"the name {name[:40]!r} could not be read: {exc}", field="name"
+        ) from exc
+
+
+def _prepare(name: str) -> PreparedName:
     segments = split_alternatives(name)
     if len(segments) == 1:
         return _prepare_one(name)

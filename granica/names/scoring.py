@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from granica.errors import EmptyNameError, GranicaError
+from granica.errors import GranicaError, ValidationError
 from granica.names.params import DEFAULT_THRESHOLD, PARAMS, MatchParams
 from granica.names.parse import INITIAL, NUMBER, PATRONYMIC, patronymic_stem
 from granica.names.prepare import (
@@ -45,7 +45,10 @@ _SIM_CACHE_MAX = 4_000_000
 
 
 def part_similarity(a: PartForms, b: PartForms, params: MatchParams = PARAMS) -> tuple[float, str]:
-    """Score in [0, 1] of two name parts and how they matched (cached by pair)."""
+    """Score in [0, 1] of two name parts and how they matched.
+
+    Cached by pair for the life of the process: the cache assumes one set of
+    part-level parameters (code that tunes them clears `_sim_cache`)."""
     key = (a.uid, b.uid) if a.uid <= b.uid else (b.uid, a.uid)
     hit = _sim_cache.get(key)
     if hit is not None:
@@ -88,16 +91,34 @@ def _part_similarity(a: PartForms, b: PartForms, params: MatchParams) -> tuple[f
 
 def _spelling(a: PartForms, b: PartForms, params: MatchParams) -> tuple[float, str]:
     best = 0.0
+    floor = params.fuzzy_floor
     for fa in a.forms:
+        la = len(fa)
         for fb in b.forms:
-            if max(len(fa), len(fb)) < 4:
+            lb = len(fb)
+            longest = max(lb, la)
+            if abs(la - lb) > (1.0 - floor) * longest:
+                continue  # the lengths alone put them below the floor
+            if longest < 4:
+                if len(fa) == len(fb) == 3 and _one_transposition(fa, fb):
+                    best = max(best, 0.8)  # a typing slip in a short name: SOK / SKO
                 continue
-            s = OSA.normalized_similarity(fa, fb, score_cutoff=params.fuzzy_floor)
+            s = OSA.normalized_similarity(fa, fb, score_cutoff=floor)
             best = max(best, s)
     if best <= 0.0:
         return 0.0, NONE
     score = 1.0 - (1.0 - best) * params.fuzzy_slope
     return min(score, params.romanisation - 0.01), SPELLING
+
+
+def _one_transposition(x: str, y: str) -> bool:
+    diff = [k for k in range(len(x)) if x[k] != y[k]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and x[diff[0]] == y[diff[1]]
+        and x[diff[1]] == y[diff[0]]
+    )
 
 
 def _pair_score(pa: PreparedPart, pb: PreparedPart, params: MatchParams) -> tuple[float, str]:
@@ -175,14 +196,9 @@ def compare_prepared(
     params: MatchParams = PARAMS,
 ) -> NameComparison:
     """Compare two prepared names (see prepare()); symmetric by construction."""
-    try:
-        swapped = q.sort_key < p.sort_key
-        first, second = (q, p) if swapped else (p, q)
-        score, reasons = _best_of_variants(first, second, params, explain=True)
-    except GranicaError:
-        raise
-    except Exception as exc:  # the contract: nothing but domain errors escapes
-        raise EmptyNameError(f"the names could not be compared: {exc}", field="name") from exc
+    swapped = q.sort_key < p.sort_key
+    first, second = (q, p) if swapped else (p, q)
+    score, reasons = _guarded(first, second, params, explain=True)
     if swapped:
         reasons = [_flip(r) for r in reasons]
     score = min(1.0, max(0.0, score))
@@ -206,7 +222,21 @@ def _flip(reason: dict[str, Any]) -> dict[str, Any]:
 def score_prepared(p: PreparedName, q: PreparedName, params: MatchParams = PARAMS) -> float:
     """Only the score (no reasons): the fast path for candidate ranking."""
     first, second = (q, p) if q.sort_key < p.sort_key else (p, q)
-    return min(1.0, max(0.0, _best_of_variants(first, second, params, explain=False)[0]))
+    return min(1.0, max(0.0, _guarded(first, second, params, explain=False)[0]))
+
+
+def _guarded(
+    p: PreparedName, q: PreparedName, params: MatchParams, explain: bool
+) -> tuple[float, list[dict[str, Any]]]:
+    try:
+        return _best_of_variants(p, q, params, explain)
+    except GranicaError:
+        raise
+    except Exception as exc:  # the contract: nothing but domain errors escapes
+        raise ValidationError(
+            f"the names {p.original[:40]!r} and {q.original[:40]!r} could not be compared: {exc}",
+            field="name",
+        ) from exc
 
 
 def _best_of_variants(
@@ -417,7 +447,7 @@ def _best_order(
     """Rotation of B's parts that keeps the most matched weight in order, and
     which pairs are in order under it (a weighted longest increasing subsequence).
     Among equally good rotations, the one that lines up the first names wins.
-    `pairs` is sorted by (i, j)."""
+    `pairs` is sorted by (i, j); lead_a and lead_b are the unrotated first names."""
     k_pairs = len(pairs)
     if k_pairs <= 1:
         rot = 0
@@ -431,7 +461,12 @@ def _best_order(
     best_rot, best_keep, best_key = 0, [True] * k_pairs, (-1.0, False)
     leads = {j for i, j, *_rest in pairs if i == lead_a}
     ws = [pair[4] for pair in pairs]
+    first_matched = min(j for _i, j, *_rest in pairs) if pairs else m
     for rot in range(m if allow_rotation else 1):
+        if 0 < rot <= first_matched:
+            # Rotating moves B's first `rot` parts to the end (a surname written
+            # first); if none of them matches, it would only hide missing names.
+            continue
         js = [(pair[1] - rot) % m for pair in pairs]
         dp = ws[:]
         prev = [-1] * k_pairs

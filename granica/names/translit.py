@@ -23,6 +23,7 @@ from granica.names.script import (
     CYRILLIC,
     GEORGIAN,
     GREEK,
+    HEBREW,
     LATIN,
     char_script,
     strip_marks,
@@ -282,6 +283,33 @@ def arabic_reading(word: str) -> str:
     return arabic_readings(word)[0]
 
 
+# --- Hebrew script ----------------------------------------------------------------
+
+# Consonantal like Arabic: VAV and YOD inside a word are read as the vowels U, I.
+_HEBREW: dict[str, str] = {
+    "א": "a", "ב": "b", "ג": "g", "ד": "d", "ה": "h", "ז": "z", "ח": "x", "ט": "t",
+    "כ": "k", "ך": "k", "ל": "l", "מ": "m", "ם": "m", "נ": "n", "ן": "n", "ס": "s",
+    "ע": "'", "פ": "p", "ף": "f", "צ": "c", "ץ": "c", "ק": "k", "ר": "r", "ש": "s",
+    "ת": "t",
+}  # fmt: skip
+
+
+def hebrew_reading(word: str) -> str:
+    """A consonantal Latin reading of a Hebrew word (niqqud dropped)."""
+    word = strip_marks(word)
+    out: list[str] = []
+    for i, ch in enumerate(word):
+        if ch == "ו":
+            out.append("v" if i == 0 else "u")
+        elif ch == "י":
+            out.append("y" if i == 0 else "i")
+        elif ch == "פ" and i > 0:
+            out.append("f")  # PE inside a word is mostly FE
+        else:
+            out.append(_HEBREW.get(ch, ch))
+    return "".join(out)
+
+
 # --- Latin diacritics: the ICAO MRZ folding ------------------------------------
 
 # Letters whose MRZ spelling has two accepted forms (Doc 9303 Part 3 section 6):
@@ -365,6 +393,8 @@ def latin_readings(word: str) -> tuple[str, ...]:
             return arabic_readings(word)
         if script == ARMENIAN:
             return (_armenian_reading(word),)
+        if script == HEBREW:
+            return (hebrew_reading(word),)
         if script == GEORGIAN:
             return (_map_chars(word.lower(), _GEORGIAN),)
         return (word,)

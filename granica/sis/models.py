@@ -23,10 +23,12 @@ class Alert(Base):
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     schengen_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    issuing_country: Mapped[str] = mapped_column(sa.String(2), index=True)
-    category: Mapped[str] = mapped_column(sa.String(40), index=True)
+    # no index on country, category or status: too few values to help a query, and each
+    # index costs every import
+    issuing_country: Mapped[str] = mapped_column(sa.String(2))
+    category: Mapped[str] = mapped_column(sa.String(40))
     kind: Mapped[str] = mapped_column(sa.String(10))
-    status: Mapped[str] = mapped_column(sa.String(12), index=True)  # draft | active
+    status: Mapped[str] = mapped_column(sa.String(12))  # draft | active
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     supplementary_information: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     # made temporarily unavailable to end users (Art 26(4)): only SIRENE sees it

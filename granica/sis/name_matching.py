@@ -139,6 +139,13 @@ def compare(p: Any, q: Any) -> NameScore:
     return _fallback_compare(p, q)
 
 
+def score(p: Any, q: Any) -> float:
+    """Only the score, no reasons: the fast path for ranking many candidates."""
+    if _names is not None and hasattr(_names, "score_prepared"):
+        return max(0.0, min(1.0, float(_names.score_prepared(p, q))))
+    return compare(p, q).score
+
+
 @lru_cache(maxsize=200_000)
 def _keys(name: str) -> frozenset[str]:
     if _names is not None:

@@ -202,7 +202,11 @@ def search_person(
     if date_of_birth:
         params["lo"], params["hi"] = _dob_window(date_of_birth, dob_mode)
         statement = _CANDIDATES_DOB
-    ids = [c[0] for c in session.execute(statement, params)]
+    ranked = session.execute(statement, params).all()
+    # alerts sharing under half the best candidate's keys match one name part at most
+    # (a namesake on the surname alone): they cannot reach the threshold, so are not scored
+    floor = (ranked[0][1] + 1) // 2 if ranked else 0
+    ids = [c[0] for c in ranked if c[1] >= floor]
     alerts: list[Any] = []
     if ids:
         wanted = set(visible)
@@ -212,17 +216,21 @@ def search_person(
     # 2. scoring
     scored: list[tuple[float, list[str], Any]] = []
     for alert in alerts:
-        best, best_reasons = 0.0, []
+        best, best_name = 0.0, None
         for candidate in person_names(alert.data):
             try:
-                result = name_matching.compare(probe, name_matching.prepare(candidate))
+                prepared = name_matching.prepare(candidate)
             except EmptyNameError:
                 continue
-            if result.score > best:
-                best, best_reasons = result.score, result.reasons
-        if best < NAME_THRESHOLD:
+            value = name_matching.score(probe, prepared)
+            if value > best:
+                best, best_name = value, prepared
+        if best < NAME_THRESHOLD or best_name is None:
             continue
-        reasons = list(best_reasons) or [f"name {best:.2f}"]
+        # the reasons are worked out for the best-matching name only
+        explained = name_matching.compare(probe, best_name)
+        best = explained.score
+        reasons = [f"name {best:.2f}", *explained.reasons]
         score = best
         if date_of_birth:
             d, why = dob_score(date_of_birth, dob_mode, alert.date_of_birth)

@@ -107,3 +107,14 @@ def test_refusal_through_the_page_and_its_pdf(app_client: tuple[TestClient, Seed
     r = client.post("/border/refusals", data={"csrf_token": token, "bcp": BCP,
                                               "check_id": body["check_id"]})
     assert r.status_code == 422 and "reason" in r.text
+
+
+def test_lane_refuses_a_user_without_the_permission(app_client: tuple[TestClient, Seeded]) -> None:
+    from tests.web.conftest import ADMIN
+
+    client, _ = app_client
+    login(client, *ADMIN)
+    token = csrf_of(client, "/border/lane")
+    r = client.post("/border/lane", data={"csrf_token": token, "bcp": BCP, "mrz": "P<"})
+    assert r.status_code == 403
+    assert 'data-decision' not in r.text

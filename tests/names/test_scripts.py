@@ -64,9 +64,10 @@ def test_other_cyrillic_alphabets_have_icao_and_national_readings() -> None:
     assert to_latin("Олександр") == "Oleksandr"
 
 
-def test_greek_and_arabic_have_readings() -> None:
+def test_greek_arabic_and_hebrew_have_readings() -> None:
     assert "vladimir" in latin_readings("Βλαντίμιρ")
     assert latin_readings("محمد")[0] == "mhmd"
+    assert latin_readings("פוטין")[0] == "putin"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:03:48.235516
+Create Date: 2026-11-27 19:12:57.928531
 """
 
 from __future__ import annotations
@@ -229,10 +229,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('schengen_id', name=op.f('uq_sis_alert_schengen_id'))
     )
     with op.batch_alter_table('sis_alert', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sis_alert_category'), ['category'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sis_alert_issuing_country'), ['issuing_country'], unique=False)
         batch_op.create_index(batch_op.f('ix_sis_alert_review_date'), ['review_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sis_alert_status'), ['status'], unique=False)
 
     op.create_table('sis_hit_report',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -506,10 +503,7 @@ def downgrade() -> None:
 
     op.drop_table('sis_hit_report')
     with op.batch_alter_table('sis_alert', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sis_alert_status'))
         batch_op.drop_index(batch_op.f('ix_sis_alert_review_date'))
-        batch_op.drop_index(batch_op.f('ix_sis_alert_issuing_country'))
-        batch_op.drop_index(batch_op.f('ix_sis_alert_category'))
 
     op.drop_table('sis_alert')
     with op.batch_alter_table('border_traveller', schema=None) as batch_op:
