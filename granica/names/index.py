@@ -154,7 +154,7 @@ class NameIndex:
     run concurrently; writes take a lock.
     """
 
-    def __init__(self, pool: int = 150, max_key_share: float = 0.03, widen: int = 32) -> None:
+    def __init__(self, pool: int = 120, max_key_share: float = 0.03, widen: int = 16) -> None:
         self.pool = pool
         self.widen = widen
         self.max_key_share = max_key_share

@@ -35,7 +35,7 @@ from granica.sis.validation import normalise_identifier, parse_partial_date, per
 RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "reasons",
                  "action_to_be_taken", "warnings", "summary")
 DobMode = Literal["exact", "year", "approximate"]
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 100  # scored candidates; the SQL ranks them by keys shared
 NAME_THRESHOLD = 0.72
 SUBJECT = "alert"
 
