@@ -27,6 +27,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_PURPOSES: dict[str, str] = {
     "border_guard": "border check",
     "border_supervisor": "border check supervision",
+    "border_kiosk": "automated border check",
     "police_officer": "criminal investigation",
     "police_validator": "criminal investigation",
     "sirene_operator": "SIRENE cooperation",

@@ -22,20 +22,44 @@ class Sample:
     impression: int
 
 
-def list_samples(folder: Path) -> list[Sample]:
-    """The `FINGER_IMPRESSION.ext` images of `folder`, sorted by finger then impression."""
+def list_samples(folder: Path, ext: str | None = None) -> list[Sample]:
+    """The `FINGER_IMPRESSION.ext` images of `folder`, sorted by finger then impression.
+
+    `ext` (e.g. "wsq" or ".tif", any case) picks one kind of file; without it the folder must
+    hold a single kind, because `101_1.tif` beside `101_1.wsq` would count one impression twice
+    (and pair each image with its own copy as a genuine pair).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputFormatError(f"{folder}: not a folder of fingerprint images")
-    out = []
+    found: dict[str, list[Sample]] = {}
     for p in folder.iterdir():
         m = _NAME.match(p.name)
         if m:
-            out.append(Sample(p, int(m.group(1)), int(m.group(2))))
-    if not out:
+            found.setdefault(m.group(3).lower(), []).append(
+                Sample(p, int(m.group(1)), int(m.group(2)))
+            )
+    if not found:
         raise InputFormatError(
             f"{folder}: no images named FINGER_IMPRESSION.ext (e.g. 101_1.tif) found"
         )
+    present = ", ".join(sorted(found))
+    if ext is None:
+        if len(found) > 1:
+            raise InputFormatError(
+                f"{folder}: holds images with several extensions ({present}); choose one "
+                "with --ext (e.g. --ext tif)",
+                field="ext",
+            )
+        out = next(iter(found.values()))
+    else:
+        wanted = ext.lower().lstrip(".")
+        if wanted not in found:
+            raise InputFormatError(
+                f"{folder}: no FINGER_IMPRESSION.{wanted} images; the extensions present are {present}",
+                field="ext",
+            )
+        out = found[wanted]
     return sorted(out, key=lambda s: (s.finger, s.impression))
 
 
@@ -107,10 +131,10 @@ def _figures(
 
 def evaluate(
     folder: Path, ppi: int = 500, baseline: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, ext: str | None = None,
 ) -> dict[str, object]:
-    """Run the FVC protocol on `folder` with this engine (and NBIS when
-    `baseline == "nbis"`), both on the same 500 ppi pixels in this process."""
+    """Run the FVC protocol on `folder` (its `ext` images, see `list_samples`) with this
+    engine (and NBIS when `baseline == "nbis"`), both on the same 500 ppi pixels in this process."""
     import time
 
     from granica.biometrics.compare import compare, prepare
@@ -118,7 +142,7 @@ def evaluate(
     from granica.biometrics.image import to_pixels
     from granica.errors import BiometricError
 
-    samples = list_samples(folder)
+    samples = list_samples(folder, ext)
     genuine, impostor, fvc = protocol_pairs(samples)
     images = [to_pixels(s.path, ppi) for s in samples]
     say = progress or (lambda _m: None)

@@ -22,6 +22,9 @@ def eval_command(
     ppi: int = typer.Option(500, "--ppi", help="scan resolution (FVC2002 DB2: 569)"),
     baseline: str | None = typer.Option(None, "--baseline", help="'nbis' to also run NIST MINDTCT + BOZORTH3"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    ext: str | None = typer.Option(
+        None, "--ext", help="image extension to use (e.g. tif, wsq); needed when the folder holds several"
+    ),
 ) -> None:
     """Run the FVC protocol: genuine = all same-finger pairs, impostor = all
     different-finger pairs; EER, FMR100, FMR1000, ZeroFMR as fractions."""
@@ -30,7 +33,7 @@ def eval_command(
 
     if baseline not in (None, "nbis"):
         raise ValidationError(f"--baseline {baseline!r}: the only baseline is 'nbis'", field="baseline")
-    result = evaluate(dataset, ppi=ppi, baseline=baseline, progress=_progress)
+    result = evaluate(dataset, ppi=ppi, baseline=baseline, progress=_progress, ext=ext)
     if as_json:
         print(json.dumps(result))
     else:
