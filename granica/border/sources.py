@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from granica.auth.principal import Principal
+from granica.storage import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -324,17 +325,9 @@ def _executor() -> cf.ThreadPoolExecutor:
         return _pool
 
 
-@contextlib.contextmanager
-def own_session(engine: Engine) -> Iterator[Session]:
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def own_session(engine: Engine) -> contextlib.AbstractContextManager[Session]:
+    """A source's own unit of work: sessions are not shared between threads."""
+    return unit_of_work(Session(engine, expire_on_commit=False))
 
 
 _sqlite_turns: dict[int, threading.Lock] = {}

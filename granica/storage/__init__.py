@@ -104,6 +104,19 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+@contextlib.contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit the session when the block ends, roll it back if it raises, always close it."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 class Database:
     """One database: its engine and a factory of transactional sessions."""
 
@@ -116,18 +129,9 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> contextlib.AbstractContextManager[Session]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
-        session = self._factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return unit_of_work(self._factory())
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""

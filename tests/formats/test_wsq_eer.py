@@ -1,0 +1,99 @@
+"""Issue 5, "Done when": the engine's EER on the WSQ copies of FVC2000 DB1_B stays within
+0.5 percentage points of its EER on the TIFF originals, and their PSNR is well above 30 dB.
+
+The shared WSQ copies (pgafis, NBIS cwsq) hold the TIFF pixels displaced by 15 positions in
+raster order (their converter misread the TIFF header; see granica/biometrics/formats/NOTES.md).
+As stored they miss the bound (measured: EER 6.06% against 6.92%, -0.86 pp; PSNR ~20.6 dB);
+with the displacement undone they meet it (6.78%, -0.14 pp; PSNR ~45.2 dB). Both states are
+asserted here, the as-stored one as a strict expected failure so a change in either direction
+is noticed. Figures: `nice -n 10 .venv/bin/python bench/nist_wsq_eer.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from granica.biometrics.evaluation import Sample, error_rates, list_samples, protocol_pairs
+from tests.conftest import shared_path
+
+BOUND = 0.005  # 0.5 percentage points, as a fraction
+OFFSET = 15  # raster displacement of the pgafis copies
+
+
+def _eer(samples: list[Sample], sources: list[object]) -> float:
+    """EER over all genuine and all impostor pairs, as `granica afis eval` reports it."""
+    from granica.biometrics.compare import compare, prepare
+    from granica.biometrics.extract import extract
+
+    probes = [prepare(extract(src, ppi=500)) for src in sources]  # type: ignore[arg-type]
+    genuine, impostor, _ = protocol_pairs(samples)
+    g = np.array([compare(probes[i], probes[j]).score for i, j in genuine])
+    im = np.array([compare(probes[i], probes[j]).score for i, j in impostor])
+    assert (g.size, im.size) == (280, 2880)
+    return error_rates(g, im)["eer"]
+
+
+@pytest.fixture(scope="module")
+def sets() -> tuple[list[Sample], list[Sample]]:
+    tif = list_samples(shared_path("fingerprints", "fvc2000_db1_b"), "tif")
+    wsq = list_samples(shared_path("formats", "wsq", "pgafis_fvc2000_db1_b"), "wsq")
+    assert [(s.finger, s.impression) for s in tif] == [(s.finger, s.impression) for s in wsq]
+    assert len(tif) == 80
+    return tif, wsq
+
+
+@pytest.fixture(scope="module")
+def decoded(sets: tuple[list[Sample], list[Sample]]) -> list[np.ndarray]:
+    from granica.biometrics.formats import read_image
+
+    return [read_image(s.path)[0] for s in sets[1]]
+
+
+@pytest.fixture(scope="module")
+def eer_tiff(sets: tuple[list[Sample], list[Sample]]) -> float:
+    tif = sets[0]
+    return _eer(tif, [s.path for s in tif])
+
+
+@pytest.fixture(scope="module")
+def eer_wsq_as_stored(sets: tuple[list[Sample], list[Sample]]) -> float:
+    # The engine reads the .wsq files itself, as `granica afis eval --ext wsq` does.
+    wsq = sets[1]
+    return _eer(wsq, [s.path for s in wsq])
+
+
+def test_wsq_copies_psnr(sets: tuple[list[Sample], list[Sample]], decoded: list[np.ndarray]) -> None:
+    from granica.biometrics.formats import psnr, raster_offset_psnr, read_image
+
+    as_is, aligned = [], []
+    for s, d in zip(sets[0], decoded):
+        original = read_image(s.path)[0]
+        as_is.append(psnr(d, original))
+        best, offset = raster_offset_psnr(d, original)
+        assert offset == OFFSET, s.path.name
+        aligned.append(best)
+    assert min(aligned) > 40.0, min(aligned)  # "well above 30 dB" once aligned
+    assert max(as_is) < 25.0, max(as_is)  # the defect of the shared copies, as stored
+
+
+@pytest.mark.acceptance
+def test_eer_on_shift_corrected_wsq_within_half_point(
+    sets: tuple[list[Sample], list[Sample]], decoded: list[np.ndarray], eer_tiff: float
+) -> None:
+    corrected = [np.roll(d.ravel(), -OFFSET).reshape(d.shape) for d in decoded]
+    eer_wsq = _eer(sets[1], corrected)
+    assert abs(eer_wsq - eer_tiff) <= BOUND, (eer_wsq, eer_tiff)
+
+
+@pytest.mark.acceptance
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="the shared pgafis WSQ copies are displaced 15 pixels in raster order; as stored "
+    "the engine's EER differs by -0.86 pp (6.06% vs 6.92%), outside the 0.5 pp bound",
+)
+def test_eer_on_wsq_as_stored_within_half_point(eer_tiff: float, eer_wsq_as_stored: float) -> None:
+    assert abs(eer_wsq_as_stored - eer_tiff) <= BOUND, (eer_wsq_as_stored, eer_tiff)
