@@ -11,9 +11,14 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from granica.biometrics.evaluation import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,7 +36,9 @@ def undo_raster_offset(decoded: np.ndarray, offset: int) -> np.ndarray:
     return np.roll(decoded.ravel(), -offset).reshape(decoded.shape)
 
 
-def fvc_eer(pixels: list[np.ndarray], samples: list, say, label: str) -> dict[str, float]:
+def fvc_eer(
+    pixels: list[np.ndarray], samples: list[Sample], say: Callable[[str], None], label: str
+) -> dict[str, float]:
     """EER over all genuine and all impostor pairs (the figure `granica afis eval` reports as
     `eer`) and over the FVC's 45 first-impression impostor pairs (`fvc_eer`)."""
     from granica.biometrics.compare import compare, prepare
@@ -53,7 +60,13 @@ def fvc_eer(pixels: list[np.ndarray], samples: list, say, label: str) -> dict[st
 
 def main() -> None:
     from granica.biometrics.evaluation import list_samples
-    from granica.biometrics.formats import decode_wsq, encode_wsq, psnr, raster_offset_psnr, read_image
+    from granica.biometrics.formats import (
+        decode_wsq,
+        encode_wsq,
+        psnr,
+        raster_offset_psnr,
+        read_image,
+    )
     from granica.biometrics.image import to_pixels
 
     def say(message: str) -> None:
@@ -62,8 +75,7 @@ def main() -> None:
     start = time.perf_counter()
     tif_samples = list_samples(TIF_DIR, "tif")
     wsq_samples = list_samples(WSQ_DIR, "wsq")
-    key = lambda s: (s.finger, s.impression)  # noqa: E731
-    if [key(s) for s in tif_samples] != [key(s) for s in wsq_samples]:
+    if [(s.finger, s.impression) for s in tif_samples] != [(s.finger, s.impression) for s in wsq_samples]:
         raise SystemExit("the WSQ folder and the TIFF folder hold different impressions")
 
     originals, as_stored, corrected, ours, psnr_ours = [], [], [], [], []
