@@ -13,7 +13,6 @@ from granica.audit.chain import GENESIS, row_hash
 from granica.audit.models import AuditEntry, AuditHead, AuditSubjectIndex
 from granica.auth.principal import Principal
 
-
 # Statements built once: constructing them per row cost more than running them.
 # Core statements on the session's own connection also skip the ORM's per-row flush
 # bookkeeping, which made appends slow down as a long transaction (an import) grew.
@@ -121,17 +120,23 @@ def deny(
     purpose: str = "",
     what: str = "",
 ) -> None:
-    """Record a refused access and raise PermissionDenied (see `require`)."""
-    from granica.auth.principal import require as require_permission
+    """Record a refused access and raise PermissionDenied (see `require`).
+
+    Also used where the permission is held but a rule refuses this one subject
+    (a category the caller may not see, a foreign alert only its issuer may change).
+    """
     from granica.errors import PermissionDenied
 
+    details: dict[str, Any] = {"missing_permission": permission}
+    if what:
+        details["what"] = what
     record(session, principal, action, purpose=purpose or "(none stated)",
            subject_type=subject_type, subject_ids=subject_ids, outcome="denied",
-           details={"missing_permission": permission, "what": what} if what else
-           {"missing_permission": permission})
+           details=details)
     session.commit()
-    try:
-        require_permission(principal, permission, what)
-    except PermissionDenied:
-        raise
-    raise PermissionDenied(f"access to {what or action} is not allowed for '{principal.username}'")
+    target = what or action
+    raise PermissionDenied(
+        f"user '{principal.username}' ({principal.agency}) may not {target}: it needs "
+        f"permission '{permission}'; ask your supervisor or the system administration",
+        permission=permission,
+    )

@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from granica import clock
 from granica.audit import service as audit
 from granica.auth.models import ApiToken, LoginAttempt, User, UserSession
-from granica.auth.passwords import check_password_rules, hash_password, needs_rehash, verify_password
+from granica.auth.passwords import (
+    check_password_rules,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from granica.auth.permissions import AGENCIES, AGENCY_ROLES, ROLES
 from granica.auth.principal import Principal
 from granica.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
