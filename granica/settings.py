@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         default=1500, description="time each source of a border check has to answer before it is missed")
     border_retention_years: int = 3  # EES Art 34: checks, entries/exits, refusals
     border_overstayer_retention_years: int = 5
+    border_fingerprint_budget_ms: int = Field(
+        default=8000, description="time the fingerprint step of a border check (extraction, "
+        "1:1 verification, 1:N search) has before the check counts as incomplete")
+    # fingerprints: the false-match rate whose threshold decides a 1:1 or 1:N match
+    fingerprint_fmr: float = 0.001
 
     @property
     def resolved_database_url(self) -> str:

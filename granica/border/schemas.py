@@ -22,6 +22,17 @@ class TypedDocument(BaseModel):
     expiry_date: dt.date | None = Field(default=None, examples=["2032-04-15"])
 
 
+class FingerprintInput(BaseModel):
+    """One print of the traveller, captured at the lane: a PNG (or TIFF, BMP, JPEG) or WSQ
+    image, base64-encoded. Used to confirm an alert hit (1:1) and, when the identity cannot
+    be ascertained from a document, to search the alerts' prints (1:N)."""
+
+    image: str = Field(..., min_length=1, max_length=8_000_000,
+                       description="base64 of the PNG or WSQ file (500 ppi)")
+    finger_position: int = Field(default=0, ge=0, le=10,
+                                 description="ANSI/NIST finger position, 0 when unknown")
+
+
 class CheckRequest(BaseModel):
     """One person at one crossing. Give `mrz` (lines separated by newlines) or `document`."""
 
@@ -41,6 +52,10 @@ class CheckRequest(BaseModel):
     intended_exit: dt.date | None = Field(
         default=None, description="last day of the intended stay (entries of third-country nationals)")
     visa_number: str = Field(default="", max_length=20)
+    fingerprints: list[FingerprintInput] = Field(
+        default_factory=list, max_length=10,
+        description="the traveller's prints, if taken: they confirm or rule out a person hit "
+        "and are searched against the alerts' prints when there is no valid document")
 
 
 class Reason(BaseModel):
@@ -59,6 +74,10 @@ class HitView(BaseModel):
     summary: str = ""
     flagged: bool = False
     hit_report_id: str = ""
+    # 1:1 against the alert's prints: confirmed | not_confirmed | no_prints ("" not compared);
+    # a 1:N fingerprint hit is "identified"
+    fingerprint: str = ""
+    fingerprint_score: float | None = None
 
 
 class SourceView(BaseModel):

@@ -259,6 +259,43 @@ def _release_sqlite_lock(session: Session) -> None:
         session.commit()
 
 
+# Reasons that leave the identity not ascertained by a document: the prints are then searched
+# against the alerts' prints (1862 Art 43(2)).
+_IDENTITY_UNKNOWN = frozenset({"no_document", "mrz_unreadable", "mrz_check_digit"})
+_PERSON_SOURCES = frozenset({"sis_person", "national"})
+FINGERPRINT_MESSAGES = {
+    "confirmed": "confirmed by fingerprints",
+    "not_confirmed": "NOT confirmed by fingerprints: the prints do not match the alert's",
+    "no_prints": "the alert has no prints to compare",
+    "identified": "identified by fingerprints (1:N search)",
+}
+
+
+def decode_fingerprints(request: CheckRequest) -> list[tuple[int, bytes]]:
+    """The request's base64 images as (finger position, bytes), each one checked to decode as
+    an image, so that bad input fails before anything is stored (422 naming the field)."""
+    import base64
+    import binascii
+
+    from granica.biometrics.formats.images import read_image
+
+    out: list[tuple[int, bytes]] = []
+    for i, fp in enumerate(request.fingerprints):
+        field = f"fingerprints[{i}].image"
+        try:
+            data = base64.b64decode(fp.image.strip(), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationError(f"{field} is not valid base64 ({exc}); send the PNG or WSQ "
+                                  "file base64-encoded", field=field) from exc
+        try:
+            read_image(data)
+        except GranicaError as exc:
+            raise ValidationError(f"{field} is not a readable PNG/WSQ image: {exc.message}; "
+                                  "capture the print again", field=field) from exc
+        out.append((fp.finger_position, data))
+    return out
+
+
 def check(session: Session, principal: Principal, request: CheckRequest, purpose: str,
           *, sources: Sequence[src.Source] | None = None) -> CheckResult:
     """Check one person at a crossing point and decide go / refer / hit (never a silent go)."""
@@ -269,6 +306,7 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     today = now.date()
     settings = get_settings()
     bcp = crossing_point(session, request.bcp)
+    prints = decode_fingerprints(request)
 
     reasons: list[Reason] = []
     doc: DocumentData | None = None
@@ -341,6 +379,10 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     _release_sqlite_lock(session)
     outcomes = src.run_sources(engine, principal, query, purpose,  # type: ignore[arg-type]
                                settings.border_source_budget_ms / 1000, sources=sources)
+    if prints:
+        outcomes += _fingerprint_step(engine, principal, query, purpose, prints, outcomes,
+                                      identity_unknown=any(r.code in _IDENTITY_UNKNOWN
+                                                           for r in reasons))
     missed = [o.name for o in outcomes if o.status in ("timeout", "error")]
     hits = _order_hits([h for o in outcomes for h in o.hits])
     if missed:
@@ -369,9 +411,12 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     if hits:
         hits = _report_hits(session, principal, check_row, hits, purpose)
         check_row.hits = [h.as_dict() for h in hits]
-    if missed:
+    recheckable = [m for m in missed if m != "fingerprints"]
+    if recheckable:
+        # the traveller's prints are not kept, so a missed fingerprint step is not re-run:
+        # the referral to second line stands for it
         session.add(BorderRecheck(check_id=check_row.id, bcp_code=bcp.code,
-                                  missed_sources=missed, queued_at=now))
+                                  missed_sources=recheckable, queued_at=now))
     if decision == "go" and thorough and doc is not None:
         traveller = _record_movement(session, principal, check_row, doc, traveller, stay,
                                      request, bcp, now)
@@ -382,12 +427,37 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     audit.record(
         session, principal, "border.check", purpose=purpose, subject_type="border_check",
         subject_ids=[check_row.id] + [h.alert_id for h in hits],
-        query={"bcp": bcp.code, "direction": request.direction, **query.as_dict()},
+        query={"bcp": bcp.code, "direction": request.direction, **query.as_dict(),
+               "fingerprints": len(prints)},
         result_count=len(hits),
         details={"decision": decision, "complete": not missed, "missed_sources": missed,
                  "reasons": [r.code for r in reasons], "kind": kind},
     )
     return _result(check_row, reasons, hits, outcomes, stay, doc)
+
+
+def _fingerprint_step(engine: Any, principal: Principal, query: src.TravellerQuery, purpose: str,
+                      prints: list[tuple[int, bytes]], outcomes: Sequence[src.SourceOutcome],
+                      *, identity_unknown: bool) -> list[src.SourceOutcome]:
+    """After the alphanumeric sources: verify each person hit 1:1 against its alert's prints
+    and, where the identity is not ascertained, search the prints 1:N. Its own time budget;
+    a timeout or failure is a missed source like any other. Marks the person hits in place."""
+    person_hits = [h for o in outcomes for h in o.hits if h.source in _PERSON_SOURCES]
+    verify = list(dict.fromkeys(h.alert_id for h in person_hits))
+    source = src.FingerprintSource(prints, verify, search=identity_unknown)
+    if not source.applies(query):
+        return []
+    budget = get_settings().border_fingerprint_budget_ms / 1000
+    (outcome,) = src.run_sources(engine, principal, query, purpose, budget, sources=[source])
+    if outcome.status == "ok":
+        for o in outcomes:
+            for i, h in enumerate(o.hits):
+                if h.alert_id in source.verifications and h.source in _PERSON_SOURCES:
+                    decision, score = source.verifications[h.alert_id]
+                    o.hits[i] = dataclasses.replace(
+                        h, fingerprint=decision, fingerprint_score=round(score, 4),
+                        summary=f"{h.summary}; {FINGERPRINT_MESSAGES[decision]}")
+    return [outcome]
 
 
 def _order_hits(hits: list[src.Hit]) -> list[src.Hit]:
@@ -417,7 +487,8 @@ def _result(row: BorderCheck, reasons: list[Reason], hits: Sequence[src.Hit],
         bcp=row.bcp_code, lane=row.lane_code, checked_at=row.checked_at,
         document=doc.view() if doc else {}, stay=stay,
         sources=[SourceView(**o.as_dict()) for o in outcomes],
-        duration_ms=row.duration_ms, recheck_queued=bool(row.missed_sources),
+        duration_ms=row.duration_ms,
+        recheck_queued=any(m != "fingerprints" for m in row.missed_sources),
     )
 
 

@@ -66,6 +66,8 @@ class Hit:
     summary: str = ""
     flagged: bool = False
     hit_report_id: str = ""
+    fingerprint: str = ""  # see schemas.HitView
+    fingerprint_score: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ class Hit:
             "category_label": self.category_label or self.category, "action": self.action,
             "warnings": list(self.warnings), "score": self.score, "summary": self.summary,
             "flagged": self.flagged, "hit_report_id": self.hit_report_id,
+            "fingerprint": self.fingerprint, "fingerprint_score": self.fingerprint_score,
         }
 
 
@@ -276,6 +279,44 @@ class SisVehicleSource:
         found = find_vehicle(session, principal, purpose=purpose, plate=q.vehicle_plate,
                              country=q.vehicle_country or None)
         return [hit_from_sis(self.name, r) for r in found]
+
+
+class FingerprintSource:
+    """The traveller's prints, as a source of its own with its own time budget: the 1:1
+    verification of the person hits the other sources found, and the 1:N search when the
+    identity cannot be ascertained (1862 Art 43). Built per check: it carries the images,
+    which are compared and never stored."""
+
+    name = "fingerprints"
+    label = "Fingerprints (SIS)"
+    local_database = True
+
+    def __init__(self, images: Sequence[tuple[int, bytes]], verify: Sequence[str],
+                 search: bool) -> None:
+        self.images = list(images)
+        self.verify = list(verify)
+        self.search = search
+        # alert id -> (decision, score); read by the check only when the source finished
+        self.verifications: dict[str, tuple[str, float]] = {}
+
+    def applies(self, q: TravellerQuery) -> bool:
+        return bool(self.images) and (bool(self.verify) or self.search)
+
+    def query(self, session: Session, principal: Principal, q: TravellerQuery,
+              purpose: str) -> list[Hit]:
+        from granica.sis.fingerprints import search_fingerprints, template_of, verify_fingerprints
+
+        probes = [template_of((pos, data), f"fingerprints[{i}].image", gate=False)
+                  for i, (pos, data) in enumerate(self.images)]
+        for alert_id in self.verify:
+            v = verify_fingerprints(session, principal, alert_id, probes, purpose)
+            self.verifications[alert_id] = (v.decision, v.score)
+        if not self.search:
+            return []
+        found = search_fingerprints(session, principal, probes, purpose, limit=10)
+        return [dataclasses.replace(hit_from_sis(self.name, r), fingerprint="identified",
+                                    fingerprint_score=r["fingerprint"]["score"])
+                for r in found]
 
 
 def default_sources() -> list[Source]:

@@ -163,3 +163,24 @@ class HitReport(Base):
     reported_by: Mapped[str] = mapped_column(sa.String(64))
     reported_at: Mapped[dt.datetime]
     context: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class AlertFingerprint(Base):
+    """One fingerprint template attached to a person alert (1862 Art 42, 1861 Art 32), used to
+    confirm an alphanumeric hit (1:1) and to identify a person without papers (1:N).
+
+    Only the template is kept (granica.biometrics' own format, `Template.to_bytes()`), not the
+    image: comparisons need nothing more, and an image is more data than the purpose needs."""
+
+    __tablename__ = "sis_alert_fingerprint"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(
+        sa.String(36), sa.ForeignKey("sis_alert.id", ondelete="CASCADE"), index=True
+    )
+    # ANSI/NIST finger position: 0 unknown, 1-10 right thumb .. left little
+    finger_position: Mapped[int] = mapped_column(sa.SmallInteger)
+    template: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    quality: Mapped[int] = mapped_column(sa.SmallInteger)
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime]

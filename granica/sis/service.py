@@ -42,6 +42,7 @@ from granica.sis.categories import (
 from granica.sis.models import (
     Alert,
     AlertExtension,
+    AlertFingerprint,
     AlertFlag,
     AlertIdentifier,
     AlertLink,
@@ -556,7 +557,8 @@ def delete_alert(session: Session, principal: Principal, alert_id: str, *, reaso
 
 def _remove(session: Session, ids: list[str]) -> None:
     # explicit deletes: the same on both databases whatever the foreign-key settings
-    for table in (AlertNameKey, AlertIdentifier, AlertFlag, MisusedIdentity, AlertExtension):
+    for table in (AlertNameKey, AlertIdentifier, AlertFlag, MisusedIdentity, AlertExtension,
+                  AlertFingerprint):
         session.execute(sa.delete(table).where(table.alert_id.in_(ids)))
     session.execute(sa.delete(AlertLink).where(sa.or_(AlertLink.alert_id.in_(ids),
                                                       AlertLink.other_alert_id.in_(ids))))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:12:57.928531
+Create Date: 2026-11-27 19:53:14.183737
 """
 
 from __future__ import annotations
@@ -368,6 +368,20 @@ def upgrade() -> None:
     with op.batch_alter_table('sis_alert_extension', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sis_alert_extension_alert_id'), ['alert_id'], unique=False)
 
+    op.create_table('sis_alert_fingerprint',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('alert_id', sa.String(length=36), nullable=False),
+    sa.Column('finger_position', sa.SmallInteger(), nullable=False),
+    sa.Column('template', sa.LargeBinary(), nullable=False),
+    sa.Column('quality', sa.SmallInteger(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', granica.storage.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['sis_alert.id'], name=op.f('fk_sis_alert_fingerprint_alert_id_sis_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sis_alert_fingerprint'))
+    )
+    with op.batch_alter_table('sis_alert_fingerprint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sis_alert_fingerprint_alert_id'), ['alert_id'], unique=False)
+
     op.create_table('sis_alert_flag',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('alert_id', sa.String(length=36), nullable=False),
@@ -460,6 +474,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sis_alert_flag_alert_id'))
 
     op.drop_table('sis_alert_flag')
+    with op.batch_alter_table('sis_alert_fingerprint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sis_alert_fingerprint_alert_id'))
+
+    op.drop_table('sis_alert_fingerprint')
     with op.batch_alter_table('sis_alert_extension', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sis_alert_extension_alert_id'))
 
