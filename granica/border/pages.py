@@ -12,7 +12,7 @@ from granica.api.deps import CSRFProtected, DbSession, PagePrincipal, StatedPurp
 from granica.border import service
 from granica.border.schemas import CheckRequest, RefusalRequest, TypedDocument
 from granica.errors import AuthenticationError, GranicaError, NotFoundError, PermissionDenied
-from granica.web import render
+from granica.web import gettext, page_language, render
 from granica.web.nav import NavItem
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -87,7 +87,8 @@ def lane_check(
         ctx["error"] = exc.message
         ctx["typed"] = typed
     except ValueError as exc:  # pydantic: a typed date that is not a date
-        ctx["error"] = str(exc).splitlines()[0] if str(exc) else "invalid input"
+        ctx["error"] = (str(exc).splitlines()[0] if str(exc)
+                        else gettext(page_language(request), "invalid input"))
         ctx["typed"] = typed
     return render(request, "border/lane.html", ctx)
 
@@ -128,7 +129,7 @@ async def refusal_submit(request: Request, session: DbSession, principal: PagePr
         refusal = service.decide_refusal(session, principal, req, purpose)
     except (GranicaError, ValueError) as exc:
         message = exc.message if isinstance(exc, GranicaError) else \
-            "choose at least one reason of the standard form"
+            gettext(page_language(request), "choose at least one reason of the standard form")
         check = service.get_check(session, principal, check_id, purpose) if check_id else None
         return render(request, "border/refusal.html", {
             "check": check, "letters": service.refusal_letters(), "error": message,

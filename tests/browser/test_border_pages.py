@@ -12,10 +12,14 @@ import pytest
 
 from granica import clock
 from granica.border import service
+from granica.cli.serve import DEMO_USERS
+from granica.web import gettext
 from tests.border.conftest import SUPERVISOR, enter_alert, td3
 from tests.browser.conftest import LiveServer
 
 BCP = "RS-HORGOS"
+# the decision words are shown in the demo guard's own language (sr-Latn)
+GUARD_LANGUAGE = next(u.language for u in DEMO_USERS if u.username == "border.guard")
 
 
 def scan(page: Any, mrz: str) -> None:
@@ -58,7 +62,7 @@ def test_border_guard_checks_go_then_cyrillic_alert_hit(live_server: LiveServer,
     scan(page, td3("HARRIS", "EMILY", "533112244", "GBR", "910417", expiry, sex="F"))
     page.wait_for_selector("[data-decision]")
     assert page.locator("[data-decision]").get_attribute("data-decision") == "go"
-    assert page.locator("#decision-word").inner_text().strip() == "GO"
+    assert page.locator("#decision-word").inner_text().strip() == gettext(GUARD_LANGUAGE, "GO")
     assert "HARRIS" in page.locator("#result").inner_text()
     shoot(page, "border-lane-go.png")
 
@@ -66,9 +70,9 @@ def test_border_guard_checks_go_then_cyrillic_alert_hit(live_server: LiveServer,
     assert page.evaluate("() => document.activeElement.id") == "mrz"
     scan(page, td3("DJORDJEVIC", "NIKOLA", "009988776", "SRB", "840621", expiry))
     page.wait_for_selector("[data-decision='hit']")
-    assert page.locator("#decision-word").inner_text().strip() == "HIT"
+    assert page.locator("#decision-word").inner_text().strip() == gettext(GUARD_LANGUAGE, "HIT")
     result = page.locator("#result").inner_text()
     assert "Arrest the person" in result
     # warnings come first, above the decision and the action
-    assert result.index("VIOLENT") < result.index("HIT") < result.index("Arrest the person")
+    assert result.index("VIOLENT") < result.index(gettext(GUARD_LANGUAGE, "HIT")) < result.index("Arrest the person")
     shoot(page, "border-lane-hit.png")
