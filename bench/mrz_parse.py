@@ -7,7 +7,8 @@ Prints one JSON object. Usage: python bench/mrz_parse.py [--count N] [--seconds 
 Figures: `parse_per_second` is wall-clock throughput of a sustained loop (low when the machine
 is shared), `parse_per_cpu_second` the same loop per second of this process's CPU time, and
 `parse_per_second_best_short_runs` the fastest of many ~4 ms runs, the best estimate of what one
-uncontended core does. `meets_target` uses the higher of the last two.
+uncontended core does. `meets_target` is judged on the sustained rate per CPU second; the
+best short run is reported beside it, not used for the verdict.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def main() -> None:
                 "parse_to_dict_per_cpu_second": round(dict_cpu_rate),
                 "parse_half_ocr_noise_per_cpu_second": round(noisy_cpu_rate),
                 "target_per_second": 50000,
-                "meets_target": max(parse_cpu_rate, best) >= 50000,
+                "meets_target": parse_cpu_rate >= 50000,
                 "load_average_1min": round(os.getloadavg()[0], 2),
                 "cores": 1,
                 "python": platform.python_version(),
