@@ -28,7 +28,10 @@ class SegmentationParams:
 @dataclass(frozen=True)
 class OrientationParams:
     gradient_sigma: float = 1.0
-    tensor_sigma: float = 7.0
+    tensor_sigma: float = 11.0
+    # Second, coarser integration scale, taken where the fine field is less coherent
+    # (noise, scars, creases); 0 turns it off.
+    tensor_sigma_coarse: float = 21.0
 
 
 @dataclass(frozen=True)
@@ -100,23 +103,38 @@ def orientation_gbfoe(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ridge orientation field (radians in [0, pi), image angles) and its coherence,
     from the averaged squared-gradient tensor (Kass & Witkin; Bazen & Gerez 2002;
-    the gradient-based GBFOE baseline of Cappelli's pyfing)."""
+    the gradient-based GBFOE baseline of Cappelli's pyfing). With `tensor_sigma_coarse`
+    the tensor is integrated at a second, wider scale that replaces the local one wherever
+    it is more coherent, which repairs the field over noise and creases. The coherence
+    returned is always the local one (it grades minutiae)."""
     f = ndi.gaussian_filter(img.astype(np.float32), params.gradient_sigma)
     gx = ndi.sobel(f, axis=1)
     gy = ndi.sobel(f, axis=0)
-    s = params.tensor_sigma
-    # Two box filters whose combined variance matches a Gaussian of sigma s: cheaper.
-    box = max(3, int(round(math.sqrt(6 * s * s + 1))))
 
-    def smooth(a: np.ndarray) -> np.ndarray:
+    def smooth(a: np.ndarray, s: float) -> np.ndarray:
+        # Two box filters whose combined variance matches a Gaussian of sigma s: cheaper.
+        box = max(3, round(math.sqrt(6 * s * s + 1)))
         return ndi.uniform_filter(ndi.uniform_filter(a, box), box)
 
-    gxx = smooth(gx * gx)
-    gyy = smooth(gy * gy)
-    gxy = smooth(gx * gy)
+    xx, yy, xy = gx * gx, gy * gy, gx * gy
+    gxx = smooth(xx, params.tensor_sigma)
+    gyy = smooth(yy, params.tensor_sigma)
+    gxy = smooth(xy, params.tensor_sigma)
+    coherence = np.sqrt((gxx - gyy) ** 2 + 4 * gxy**2) / (gxx + gyy + 1e-6)
+    if params.tensor_sigma_coarse > 0:
+        cxx = smooth(xx, params.tensor_sigma_coarse)
+        cyy = smooth(yy, params.tensor_sigma_coarse)
+        cxy = smooth(xy, params.tensor_sigma_coarse)
+        coarse_coh = np.sqrt((cxx - cyy) ** 2 + 4 * cxy**2) / (cxx + cyy + 1e-6)
+        # Where the wider window sees a more consistent flow the local field is noise
+        # (the orientation field varies slowly except at singular points, where both
+        # scales lose coherence): take the coarse tensor there.
+        use = coarse_coh > coherence
+        gxx = np.where(use, cxx, gxx)
+        gyy = np.where(use, cyy, gyy)
+        gxy = np.where(use, cxy, gxy)
     # Dominant gradient direction is normal to the ridges; ridges run at +90 degrees.
     theta = 0.5 * np.arctan2(2 * gxy, gxx - gyy) + math.pi / 2
-    coherence = np.sqrt((gxx - gyy) ** 2 + 4 * gxy**2) / (gxx + gyy + 1e-6)
     return np.mod(theta, math.pi).astype(np.float32), coherence.astype(np.float32)
 
 
