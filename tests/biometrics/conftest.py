@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import shared_path
 
-# The set the accuracy bound is asserted on (stable here: EER 2.1-2.5% across changes).
+# The set the accuracy bound is asserted on (stable here: EER 1.8-2.5% across changes).
 ACCEPTANCE_SET = "fvc2002_db1_b"
 
 

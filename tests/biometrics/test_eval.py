@@ -14,10 +14,11 @@ from granica.biometrics.nbis import DEFAULT_LIB
 
 KEYS = {"eer", "fmr100", "fmr1000", "zero_fmr", "genuine", "impostor", "extract_ms", "compare_ms"}
 
-# Measured on fvc2002_db1_b: EER 0.0287 with the two-scale orientation field (0.0356 before
-# it; NBIS 0.0428; 0.025-0.040 across the variants tried on 27 November 2026). The bound
-# sits above that spread, so a regression of the extractor or the matcher fails here.
-EER_BOUND = 0.045
+# Measured on fvc2002_db1_b: EER 0.0178 with the fused minutiae sets (own extractor alone
+# 0.0248, NBIS MINDTCT + BOZORTH3 0.0428; the fused variants tried on 27 November 2026 gave
+# 0.0178-0.0248). The bound sits above that spread and below NBIS, so a regression of either
+# extractor, of the fusion or of the matcher fails here.
+EER_BOUND = 0.03
 
 
 @pytest.mark.acceptance

@@ -81,3 +81,39 @@ def test_calibrate_threshold() -> None:
     assert (scores >= thr).mean() <= 0.01
     assert (scores >= thr - 0.002).mean() > 0.01
     assert math.isfinite(thr)
+
+
+def test_secondary_minutiae_share_the_primary_convention(fvc_templates: dict) -> None:
+    """MINDTCT's minutiae land in the template in the same frame and angle convention as the
+    primary extractor's: where both found a minutia (within 6 pixels) the directions agree."""
+    diffs = []
+    for t in fvc_templates.values():
+        a, b = t.minutiae, t.secondary
+        assert 5 <= len(b) <= 60
+        assert (b[:, 0] < t.width).all() and (b[:, 1] < t.height).all()
+        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+        near = d.min(axis=1) < 6
+        j = d.argmin(axis=1)[near]
+        diffs.extend(np.abs(np.mod(b[j, 2] - a[near, 2] + math.pi, 2 * math.pi) - math.pi))
+    assert len(diffs) > 100
+    assert float(np.median(diffs)) < math.radians(30)
+
+
+def test_fused_and_primary_only_comparisons(fvc_templates: dict) -> None:
+    from granica.biometrics.compare import on_fused_scale
+
+    a, b = fvc_templates["103_1"], fvc_templates["103_3"]
+    fused = compare(a, b)
+    assert fused.fused and fused.is_match(0.001)
+    # A template imported from an ISO record has no secondary set: the comparison falls back
+    # to the primary minutiae, judged against the primary thresholds.
+    bare = Template(width=b.width, height=b.height, minutiae=b.minutiae)
+    single = compare(a, bare)
+    assert not single.fused
+    assert single.score == compare(Template(width=a.width, height=a.height,
+                                            minutiae=a.minutiae), bare).score
+    assert single.is_match(0.001) == (single.score >= threshold_for(0.001, fused=False))
+    scaled = on_fused_scale(single, 0.001)
+    assert (scaled >= threshold_for(0.001)) == (single.score >= threshold_for(0.001, fused=False))
+    # The pairs shown to an examiner come from the primary sets either way.
+    assert np.array_equal(fused.pairs[:, :2], single.pairs[:, :2])

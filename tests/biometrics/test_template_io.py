@@ -32,6 +32,30 @@ def test_round_trip(rows: list[tuple[int, int, float, int, int]]) -> None:
         assert np.array_equal(back.minutiae[:, 3], t.minutiae[:, 3])
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(minutia, max_size=60), st.lists(minutia, min_size=1, max_size=150))
+def test_round_trip_with_secondary_set(rows: list, extra: list) -> None:
+    t = Template(width=500, height=500, minutiae=np.array(rows, np.float32).reshape(-1, 5),
+                 secondary=np.array(extra, np.float32))
+    blob = t.to_bytes()
+    assert blob[3] == 2
+    back = Template.from_bytes(blob)
+    assert len(back) == len(t) and len(back.secondary) == len(extra)
+    assert np.allclose(back.secondary[:, :2], t.secondary[:, :2], atol=0.5)
+    assert np.array_equal(back.secondary[:, 3], t.secondary[:, 3])
+    # A truncated version-2 template is refused, naming both counts.
+    with pytest.raises(InputFormatError, match=r"\+ \d+ minutiae"):
+        Template.from_bytes(blob[:-1])
+
+
+def test_version_1_templates_still_read() -> None:
+    rows = [(10, 20, 1.0, 1, 50), (30, 40, 2.0, 2, 60)]
+    v1 = Template(width=100, height=100, minutiae=np.array(rows, np.float32)).to_bytes()
+    assert v1[3] == 1  # no secondary set: written in the version every reader knows
+    back = Template.from_bytes(v1)
+    assert len(back) == 2 and len(back.secondary) == 0
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_reader_rejects_garbage_cleanly(data: bytes) -> None:
