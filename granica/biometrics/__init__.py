@@ -8,6 +8,11 @@ The common case::
     result = compare(a, b)            # score, paired minutiae
     result.is_match(fmr=0.001)
 
+A template carries two minutiae sets of the same image: Granica's own extractor
+(segmentation, two-scale orientation, ridge period, Gabor enhancement, skeleton) and NIST
+MINDTCT (through the NBIS library that `make` builds). Each set is compared with MCC and the
+two scores are averaged; the paired minutiae shown to examiners come from the first set.
+
 Heavy modules (numba kernels, scipy) load on first use.
 """
 
