@@ -22,6 +22,23 @@ def test_search_ranks_the_mate_first(fvc_templates: dict) -> None:
         assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
 
 
+def test_candidate_scores_are_the_fused_one_to_one_scores(fvc_templates: dict) -> None:
+    """The last step of a search is the full 1:1 comparison (both minutiae sets) of the
+    stored template, so a candidate's score is what `compare` gives for that pair."""
+    from granica.biometrics.compare import compare, prepare
+
+    gallery = Gallery.build(_entries(fvc_templates), n_shards=2)
+    probe = prepare(fvc_templates["104_1"])
+    found = gallery.search(probe, top=4, parallel=False)
+    assert found[0].subject.startswith("104_")
+    for c in found:
+        stored = gallery.shards[c.shard].template_of(c.row)
+        assert len(stored.secondary) > 0
+        result = compare(probe, stored)
+        # (the shard keeps positions and angles as float32: equal to a few parts in a million)
+        assert result.fused and c.score == pytest.approx(result.score, rel=1e-4)
+
+
 def test_worker_processes_give_the_same_ranking(fvc_templates: dict) -> None:
     entries = _entries(fvc_templates)
     probe = fvc_templates["103_1"]
