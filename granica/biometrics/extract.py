@@ -3,6 +3,7 @@ maps kept for quality scoring and for display."""
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,8 @@ from granica.biometrics import features as F
 from granica.biometrics.image import FingerprintImage, ImageQualityError, to_pixels
 from granica.biometrics.minutiae import MinutiaeParams, detect
 from granica.biometrics.template import Template
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,5 +152,15 @@ def extract(
     feat = extract_features(image, params)
     # Where the primary extractor finds no minutia there is no usable ridge structure;
     # MINDTCT, which has no foreground test of its own, would report noise there.
-    extra = secondary_minutiae(image) if secondary and len(feat.minutiae) else None
+    extra = None
+    if secondary and len(feat.minutiae):
+        from granica.biometrics.nbis import NbisExtractionError
+
+        try:
+            extra = secondary_minutiae(image)
+        except NbisExtractionError as exc:
+            # The primary set alone still makes a usable template (compared on its own
+            # thresholds); a missing NBIS library, by contrast, is an installation fault and
+            # is raised.
+            _log.warning("template without secondary minutiae: %s", exc.message)
     return template_from_features(feat, finger_position, extra)

@@ -18,6 +18,12 @@ _ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LIB = _ROOT / ".venv" / "nbis" / "libafis_lfs.so"
 
 
+class NbisExtractionError(BiometricError):
+    """MINDTCT ran but reported an error for this image."""
+
+    code = "nbis_extraction_failed"
+
+
 class _Minutia(ctypes.Structure):
     _fields_ = [
         ("x", ctypes.c_int32), ("y", ctypes.c_int32), ("direction", ctypes.c_int32),
@@ -62,7 +68,10 @@ class Nbis:
             int(img.shape[0]), float(ppi), ctypes.byref(out),
         )
         if rc != 0:
-            raise BiometricError(f"MINDTCT failed with code {rc}")
+            raise NbisExtractionError(
+                f"NIST MINDTCT could not process this image (code {rc}); check that it is a "
+                "500 ppi grayscale fingerprint"
+            )
         return out
 
     def compare(self, a: NbisTemplate, b: NbisTemplate) -> int:

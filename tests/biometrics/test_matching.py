@@ -6,6 +6,7 @@ import math
 
 import numba
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -117,3 +118,29 @@ def test_fused_and_primary_only_comparisons(fvc_templates: dict) -> None:
     assert (scaled >= threshold_for(0.001)) == (single.score >= threshold_for(0.001, fused=False))
     # The pairs shown to an examiner come from the primary sets either way.
     assert np.array_equal(fused.pairs[:, :2], single.pairs[:, :2])
+
+
+def test_mindtct_failure_leaves_a_primary_only_template(fvc_dir, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    """If MINDTCT rejects an image the print still enrols with the primary set alone (and a
+    warning); a missing NBIS library is an installation fault and stays an error."""
+    from granica.biometrics import extract as E
+    from granica.biometrics.nbis import NbisExtractionError
+    from granica.errors import BiometricError
+
+    path = fvc_dir / "101_1.tif"
+
+    def fails(_image):  # type: ignore[no-untyped-def]
+        raise NbisExtractionError("NIST MINDTCT could not process this image (code -2)")
+
+    monkeypatch.setattr(E, "secondary_minutiae", fails)
+    with caplog.at_level("WARNING"):
+        t = E.extract(path, ppi=500)
+    assert len(t) > 10 and len(t.secondary) == 0
+    assert "without secondary minutiae" in caplog.text
+
+    def missing(_image):  # type: ignore[no-untyped-def]
+        raise BiometricError("NBIS library not found at /nowhere: build it with `sh scripts/build_nbis.sh`")
+
+    monkeypatch.setattr(E, "secondary_minutiae", missing)
+    with pytest.raises(BiometricError, match="build_nbis"):
+        E.extract(path, ppi=500)
