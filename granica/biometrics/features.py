@@ -220,19 +220,29 @@ def _gabor_spectrum(
     Cached: images from one scanner share their size, so the bank is built once."""
     fy = sfft.fftfreq(shape[0]).astype(np.float32)[:, None]
     fx = sfft.rfftfreq(shape[1]).astype(np.float32)[None, :]
-    sn = p.sigma_normal * period
-    sr = p.sigma_ridge * period
-    phi = theta + math.pi / 2
-    un = fx * math.cos(phi) + fy * math.sin(phi)
-    ur = -fx * math.sin(phi) + fy * math.cos(phi)
-    f0 = 1.0 / period
-    k = -2.0 * math.pi * math.pi
-    along = np.exp(k * sr * sr * ur * ur)
-    g = (np.exp(k * sn * sn * (un - f0) ** 2) + np.exp(k * sn * sn * (un + f0) ** 2)) * along
-    # Remove the DC gain so flat areas give no response.
-    g -= 2.0 * math.exp(k * sn * sn * f0 * f0) * np.exp(k * sn * sn * un * un) * along
+    g = _gabor_filter(fy, fx, np.float32(theta), np.float32(period), p)
     g.setflags(write=False)
-    return g.astype(np.float32)
+    return g
+
+
+def _gabor_filter(
+    fy: np.ndarray, fx: np.ndarray, theta: np.ndarray, per: np.ndarray, params: EnhancementParams
+) -> np.ndarray:
+    """The even Gabor filter's transform at frequencies (fy, fx) for ridge orientation
+    `theta` and period `per` (all broadcast together): two Gaussians at +-1/period across
+    the ridges, minus their DC gain so that flat areas give no response."""
+    phi = theta + np.float32(math.pi / 2)
+    un = fx * np.cos(phi) + fy * np.sin(phi)
+    ur = -fx * np.sin(phi) + fy * np.cos(phi)
+    sn = params.sigma_normal * per
+    sr = params.sigma_ridge * per
+    f0 = 1.0 / per
+    k = np.float32(-2.0 * math.pi * math.pi)
+    # Written as exponents that are never positive, so nothing overflows.
+    sn2 = sn * sn
+    base = k * (sr * sr * ur * ur + sn2 * (un * un + f0 * f0))
+    cross = 2 * k * sn2 * un * f0
+    return (0.5 * (np.exp(base + cross) + np.exp(base - cross)) - np.exp(base)).astype(np.float32)
 
 
 def enhance_gabor(
@@ -287,23 +297,9 @@ def _gabor_bank(pz: int, params: EnhancementParams) -> np.ndarray:
     thetas = np.arange(_BANK_ORIENTATIONS, dtype=np.float32) * np.float32(math.pi / _BANK_ORIENTATIONS)
     n_p = round((_BANK_MAX_PERIOD - _BANK_MIN_PERIOD) / _BANK_PERIOD_STEP) + 1
     periods = (_BANK_MIN_PERIOD + np.arange(n_p) * _BANK_PERIOD_STEP).astype(np.float32)
-    theta = thetas[:, None, None, None]
-    per = periods[None, :, None, None]
     fy = sfft.fftfreq(pz).astype(np.float32)[None, None, :, None]
     fx = sfft.rfftfreq(pz).astype(np.float32)[None, None, None, :]
-    phi = theta + np.float32(math.pi / 2)
-    un = fx * np.cos(phi) + fy * np.sin(phi)
-    ur = -fx * np.sin(phi) + fy * np.cos(phi)
-    sn = params.sigma_normal * per
-    sr = params.sigma_ridge * per
-    f0 = 1.0 / per
-    k = np.float32(-2.0 * math.pi * math.pi)
-    # Two Gaussians at +-f0 across the ridges minus their DC gain; written as exponents
-    # that are never positive, so nothing overflows.
-    sn2 = sn * sn
-    base = k * (sr * sr * ur * ur + sn2 * (un * un + f0 * f0))
-    cross = 2 * k * sn2 * un * f0
-    g = (0.5 * (np.exp(base + cross) + np.exp(base - cross)) - np.exp(base)).astype(np.float32)
+    g = _gabor_filter(fy, fx, thetas[:, None, None, None], periods[None, :, None, None], params)
     g.setflags(write=False)
     return g
 
