@@ -3,7 +3,7 @@ the paired minutiae behind it, and the thresholds for chosen false-match rates.
 
 When both templates carry a secondary minutiae set (MINDTCT's), each set is compared with
 MCC on its own and the score is the mean of the two (score-level fusion of two
-extractors: on the six FVC B sets it brought the mean EER from 3.4% to about 2.3%);
+extractors: on the six FVC B sets it brought the mean EER from 3.4% to 2.2%);
 the paired minutiae shown to an examiner are those of the primary set."""
 
 from __future__ import annotations
