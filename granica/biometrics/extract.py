@@ -143,13 +143,18 @@ def extract(
     finger_position: int = 0,
     params: ExtractionParams = ExtractionParams(),
     secondary: bool = True,
+    features: Features | None = None,
 ) -> Template:
     """Image (file path, bytes, pixel array) to template, the common case in one call.
     With `secondary` (the default) the template also carries MINDTCT's minutiae, which
     the comparison fuses with the primary set; that needs the NBIS library built by
-    `make` (scripts/build_nbis.sh)."""
+    `make` (scripts/build_nbis.sh). `features`, already extracted from this very image
+    (e.g. for its quality check), are used instead of a second run."""
     image = source if isinstance(source, FingerprintImage) else to_pixels(source, ppi)
-    feat = extract_features(image, params)
+    if features is not None and features.image is image:
+        feat = features
+    else:
+        feat = extract_features(image, params)
     # Where the primary extractor finds no minutia there is no usable ridge structure;
     # MINDTCT, which has no foreground test of its own, would report noise there.
     extra = None

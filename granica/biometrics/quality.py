@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from granica.biometrics.image import FingerprintImage, ImageQualityError, to_pixels
+
+if TYPE_CHECKING:
+    from granica.biometrics.extract import Features
 
 # Gate suggested for enrolment; captures below it should be retaken.
 ENROLMENT_THRESHOLD = 40
@@ -44,9 +48,13 @@ def _ramp(v: float, lo: float, hi: float) -> float:
     return float(np.clip((v - lo) / (hi - lo), 0.0, 1.0))
 
 
-def assess(source: str | Path | bytes | np.ndarray | FingerprintImage, ppi: int | None = None) -> QualityReport:
+def assess(
+    source: str | Path | bytes | np.ndarray | FingerprintImage, ppi: int | None = None,
+    features: Features | None = None,
+) -> QualityReport:
     """Quality of one fingerprint image. Unreadable files raise InputFormatError; images
-    that decode but are blank or too small score 0 with the reason."""
+    that decode but are blank or too small score 0 with the reason. `features` are the
+    image's already extracted features (`extract_features`), to spare a second run."""
     from granica.biometrics.extract import extract_features
 
     try:
@@ -55,10 +63,13 @@ def assess(source: str | Path | bytes | np.ndarray | FingerprintImage, ppi: int 
         msg = exc.message
         reason = "too_small" if "smaller" in msg else ("no_ridge_structure" if "no ridge" in msg else "unusable")
         return QualityReport(0, (reason,), {})
-    try:
-        feat = extract_features(image)
-    except ImageQualityError:
-        return QualityReport(0, ("no_ridge_structure",), {})
+    if features is not None and features.image is image:
+        feat = features
+    else:
+        try:
+            feat = extract_features(image)
+        except ImageQualityError:
+            return QualityReport(0, ("no_ridge_structure",), {})
     mask = feat.mask
     px = image.pixels.astype(np.float32)
     area_mm2 = float(mask.sum()) * (25.4 / image.ppi) ** 2

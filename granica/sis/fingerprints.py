@@ -5,7 +5,7 @@ alphanumeric hit against the alert's prints, and the 1:N search over every alert
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -75,7 +75,7 @@ def _split(item: PrintInput) -> tuple[int | None, PrintSource]:
 def template_of(item: PrintInput, field: str, *, gate: bool) -> Template:
     """The template of one print, read from an image or taken as given; `gate` applies the
     enrolment quality gate. Errors name `field` and say what to do."""
-    from granica.biometrics.extract import extract
+    from granica.biometrics.extract import extract, extract_features
     from granica.biometrics.image import ImageQualityError, to_pixels
     from granica.biometrics.quality import ENROLMENT_THRESHOLD, assess
 
@@ -86,20 +86,23 @@ def template_of(item: PrintInput, field: str, *, gate: bool) -> Template:
     if isinstance(source, Template):
         template = source
         if position is not None and position != template.finger_position:
-            template = Template(width=template.width, height=template.height,
-                                minutiae=template.minutiae, ppi=template.ppi,
-                                finger_position=position, quality=template.quality)
+            template = replace(template, finger_position=position)
     else:
         try:
             image = to_pixels(source)
+            try:
+                # Extracted once for both the quality gate and the template.
+                feat = extract_features(image)
+            except ImageQualityError:
+                feat = None  # assess() scores it 0 with the reason; extract() raises it
             if gate:
-                report = assess(image)
+                report = assess(image, features=feat)
                 if report.score < ENROLMENT_THRESHOLD:
                     raise FingerprintQualityError(
                         f"{field}: quality {report.score} is below the enrolment gate "
                         f"{ENROLMENT_THRESHOLD} ({'; '.join(report.explain()) or 'unusable'}); "
                         "retake the print", field=field, quality=report.score)
-            template = extract(image, finger_position=position or 0)
+            template = extract(image, finger_position=position or 0, features=feat)
         except FingerprintQualityError:
             raise
         except ImageQualityError as exc:  # decoded, but blank, too small or without ridges
