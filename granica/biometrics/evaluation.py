@@ -138,11 +138,7 @@ def evaluate(
     import time
 
     from granica.biometrics.compare import compare, prepare
-    from granica.biometrics.extract import (
-        extract_features,
-        secondary_minutiae,
-        template_from_features,
-    )
+    from granica.biometrics.extract import extract
     from granica.biometrics.image import to_pixels
     from granica.errors import BiometricError
 
@@ -156,9 +152,7 @@ def evaluate(
     t0 = time.perf_counter()
     for s, im in zip(samples, images):
         try:
-            feat = extract_features(im)
-            extra = secondary_minutiae(im) if len(feat.minutiae) else None
-            tpl = template_from_features(feat, 0, extra)
+            tpl = extract(im)
         except BiometricError:
             failures += 1
             from granica.biometrics.template import Template

@@ -242,18 +242,12 @@ SCALE_FMR = 0.001
 
 
 def _rescore(probe: Probe, shard: Shard, row: int, params: MCCParams) -> float:
-    """The full 1:1 comparison of the probe with one gallery row: LSS-R on the primary
-    cylinders held in the shard, fused with the secondary set (rebuilt from the stored
-    template, for the few rows that reach this step) when both sides have one."""
-    cand = shard.cylinders_of(row)
-    secondary = None
-    if probe.secondary is not None:
-        tpl = shard.template_of(row)
-        if len(tpl.secondary):
-            secondary = build_cylinders(tpl.secondary, params)
-        candidate = Probe(tpl, cand, secondary)
-    else:
-        candidate = Probe(Template(width=1, height=1, minutiae=np.zeros((0, 5))), cand)
+    """The full 1:1 comparison of a probe that has a secondary set with one gallery row:
+    LSS-R on the primary cylinders held in the shard, fused with the secondary set (rebuilt
+    from the stored template, for the few rows that reach this step) when the row has one."""
+    tpl = shard.template_of(row)
+    secondary = build_cylinders(tpl.secondary, params) if len(tpl.secondary) else None
+    candidate = Probe(tpl, shard.cylinders_of(row), secondary)
     return on_fused_scale(compare(probe, candidate, params), SCALE_FMR)
 
 

@@ -180,13 +180,14 @@ def _comparable(a: int, b: int) -> bool:
 def _best(probes: Sequence[Any], stored: Sequence[AlertFingerprint]) -> tuple[float, int, int, int]:
     """Best (score, paired minutiae, stored finger position, comparisons) over the pairs of
     prints that may show the same finger."""
-    from granica.biometrics.compare import compare, on_fused_scale
+    from granica.biometrics.compare import compare, on_fused_scale, prepare
 
     fmr = get_settings().fingerprint_fmr
     best = (0.0, 0, 0)
     n = 0
     for row in stored:
-        candidate = Template.from_bytes(row.template)
+        # Cylinders built once per stored print, not once per probe finger.
+        candidate = prepare(Template.from_bytes(row.template))
         for probe in probes:
             if not _comparable(probe.template.finger_position, row.finger_position):
                 continue
