@@ -109,6 +109,7 @@ def refusal_form(request: Request, session: DbSession, principal: PagePrincipal,
     check = service.get_check(session, principal, check_id, purpose) if check_id else None
     return render(request, "border/refusal.html", {
         "check": check, "letters": service.refusal_letters(), "error": None, "refusal": None,
+        "particulars": service.refusal_particulars(),
         "points": service.list_crossing_points(session),
         "languages": service.refusal_languages()})
 
@@ -121,7 +122,7 @@ async def refusal_submit(request: Request, session: DbSession, principal: PagePr
     check_id = str(form.get("check_id") or "") or None
     try:
         details = {letter: str(form.get(f"detail_{letter}") or "").strip()
-                   for letter in ("E", "H", "I") if letter in reasons}
+                   for letter in service.refusal_particulars() if letter in reasons}
         req = RefusalRequest(check_id=check_id, bcp=str(form.get("bcp") or ""),
                              reasons=reasons, remarks=str(form.get("remarks") or ""),
                              details={k: v for k, v in details.items() if v},
@@ -133,7 +134,7 @@ async def refusal_submit(request: Request, session: DbSession, principal: PagePr
         check = service.get_check(session, principal, check_id, purpose) if check_id else None
         return render(request, "border/refusal.html", {
             "check": check, "letters": service.refusal_letters(), "error": message,
-            "refusal": None, "points": service.list_crossing_points(session),
+            "refusal": None, "particulars": service.refusal_particulars(), "points": service.list_crossing_points(session),
             "languages": service.refusal_languages()}, status_code=422)
     return RedirectResponse(f"/border/refusals/{refusal.id}", status_code=303)
 
@@ -142,6 +143,7 @@ async def refusal_submit(request: Request, session: DbSession, principal: PagePr
 def refusal_done(request: Request, principal: PagePrincipal, refusal_id: str) -> Response:
     return render(request, "border/refusal.html", {
         "check": None, "letters": {}, "error": None, "refusal": refusal_id, "points": [],
+        "particulars": {},
         "languages": {}})
 
 

@@ -29,6 +29,14 @@ FONT_CANDIDATES = (
 )
 FONT_ENV = "GRANICA_PDF_FONT"
 
+# The particulars the officer adds to a ticked reason, by the reason's `detail` kind in the
+# configuration: what the form asks for and, where it is a choice, the values allowed.
+PARTICULARS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "documents": ("documents missing", ()),
+    "register": ("register holding the alert", ("SIS", "national")),
+    "law": ("provisions of national law", ()),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RefusalReason:
@@ -50,6 +58,12 @@ class RefusalConfig:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.labels)
+
+    def particulars(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Letter -> (what the officer adds, allowed values or none) for the reasons that ask
+        for particulars (E, H and I on the standard form)."""
+        return {letter: PARTICULARS[r.detail] for letter, r in self.reasons.items()
+                if r.detail in PARTICULARS}
 
 
 @lru_cache(maxsize=1)
@@ -76,10 +90,17 @@ def parse_config(data: Mapping[str, Any]) -> RefusalConfig:
             raise ValidationError(
                 f"refusal reason {letter} appears twice in the configuration", field=f"reason[{i}]"
             )
+        detail = str(item.get("detail", "none"))
+        if detail != "none" and detail not in PARTICULARS:
+            raise ValidationError(
+                f"refusal reason {letter} (reason[{i}]) has detail {detail!r}; use none or one "
+                f"of {', '.join(PARTICULARS)}",
+                field=f"reason[{i}]",
+            )
         reasons[letter] = RefusalReason(
             letter,
             dict(item["text"]),
-            str(item.get("detail", "none")),
+            detail,
             dict(item.get("after_etias", {})),
         )
     return RefusalConfig(
@@ -120,8 +141,11 @@ def validate_decision(
     """Check a refusal decision: at least one known reason letter, a supported language, a named person."""
     config = config or load_config()
     if not decision.reasons:
+        letters_known = list(config.reasons)
         raise ValidationError(
-            "reasons: a refusal needs at least one reason letter (A to I)", field="reasons"
+            "reasons: a refusal needs at least one reason letter "
+            f"({letters_known[0]} to {letters_known[-1]})",
+            field="reasons",
         )
     letters: list[str] = []
     for i, raw in enumerate(decision.reasons):
@@ -141,11 +165,14 @@ def validate_decision(
                 f"details[{letter}]: particulars given for a reason not ticked",
                 field=f"details[{letter}]",
             )
-    if "H" in letters and details.get("H", "").strip().upper() not in ("SIS", "NATIONAL"):
-        raise ValidationError(
-            "details[H]: say which register holds the refusal alert: 'SIS' or 'national'",
-            field="details[H]",
-        )
+    for letter, (what, choices) in config.particulars().items():
+        given = details.get(letter, "").strip()
+        if letter in letters and choices and given.upper() not in {c.upper() for c in choices}:
+            raise ValidationError(
+                f"details[{letter}]: give the {what}: "
+                + " or ".join(repr(c) for c in choices),
+                field=f"details[{letter}]",
+            )
     if decision.language not in config.labels:
         raise ValidationError(
             f"language: {decision.language!r} has no wording yet (available: {', '.join(config.labels)}); "

@@ -29,6 +29,11 @@ def refusal_letters(language: str = "en") -> dict[str, str]:
             for letter, r in config.reasons.items()}
 
 
+def refusal_particulars() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Letter -> (what the officer adds, allowed values) for reasons that ask for particulars."""
+    return load_refusal_config().particulars()
+
+
 def refusal_languages() -> dict[str, str]:
     config = load_refusal_config()
     return {code: config.language_names.get(code, code) for code in config.languages}

@@ -20,6 +20,7 @@ from granica.border.refusals import (
     decide_refusal,
     refusal_languages,
     refusal_letters,
+    refusal_particulars,
     refusal_pdf,
     refusal_statistics,
 )
@@ -31,6 +32,6 @@ __all__ = [
     "add_crossing_point", "add_shift", "check", "check_result_of", "crossing_point",
     "decide_refusal", "decode_fingerprints", "get_check", "list_crossing_points",
     "purge_expired", "read_mrz", "recheck_pending", "record_crossing_after_referral",
-    "refusal_languages", "refusal_letters", "refusal_pdf", "refusal_statistics", "seed_sltd",
-    "shift_queue",
+    "refusal_languages", "refusal_letters", "refusal_particulars", "refusal_pdf",
+    "refusal_statistics", "seed_sltd", "shift_queue",
 ]

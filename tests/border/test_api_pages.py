@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from granica.border import service
 from granica.storage import Database
 from tests.border.conftest import BCP, SUPERVISOR, enter_alert, future_expiry, td3
 from tests.web.conftest import GUARD, Seeded, csrf_of, login, seed_users
@@ -93,6 +94,10 @@ def test_refusal_through_the_page_and_its_pdf(app_client: tuple[TestClient, Seed
     login(client, *GUARD)
     form = client.get(f"/border/refusals/new?check_id={body['check_id']}")
     assert form.status_code == 200 and 'value="F"' in form.text
+    # the particulars come from the configuration: a field per letter that asks for them
+    fields = set(re.findall(r'name="detail_([A-Z])"', form.text))
+    assert fields == set(service.refusal_particulars()) == {"E", "H", "I"}
+    assert '<option value="national">' in form.text
     token = csrf_of(client, f"/border/refusals/new?check_id={body['check_id']}")
     r = client.post("/border/refusals", data={
         "csrf_token": token, "check_id": body["check_id"], "bcp": BCP, "reasons": ["A", "E"],

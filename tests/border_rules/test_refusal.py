@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from granica.border import refusal
 from granica.border.refusal import (
     RefusalDecision,
     find_font,
     load_config,
+    parse_config,
     render_refusal_pdf,
     validate_decision,
 )
@@ -36,6 +40,44 @@ def _decision(**changes: object) -> RefusalDecision:
         details={"H": "SIS"},
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def pdf_font() -> Path:
+    """The Cyrillic font the PDF needs; a missing one skips, and fails under CI like the
+    shared-data skips (tests.conftest.shared_path)."""
+    font = find_font()
+    if font is None:
+        message = ("needs a TTF with Cyrillic: install Debian package fonts-dejavu-core "
+                   f"or set {refusal.FONT_ENV}")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return font
+
+
+def test_missing_font_fails_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(refusal, "FONT_CANDIDATES", ())
+    monkeypatch.setenv(refusal.FONT_ENV, str(tmp_path / "no-such-font.ttf"))
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="fonts-dejavu-core"):
+        pdf_font()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        pdf_font()
+
+
+def test_particulars_are_declared_by_the_configuration() -> None:
+    config = load_config()
+    assert {letter: what for letter, (what, _) in config.particulars().items()} == {
+        "E": "documents missing", "H": "register holding the alert",
+        "I": "provisions of national law"}
+    with pytest.raises(ValidationError, match=r"details\[H\]: give the register holding the "
+                       r"alert: 'SIS' or 'national'"):
+        validate_decision(_decision(details={"H": "Europol"}))
+    raw = {"labels": {"en": {"title": "t"}},
+           "reason": [{"letter": "A", "detail": "witness", "text": {"en": "a"}}]}
+    with pytest.raises(ValidationError, match=r"reason\[0\]\) has detail 'witness'"):
+        parse_config(raw)
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -77,10 +119,8 @@ def test_bad_decisions_name_the_field(changes: dict[str, object], match: str) ->
         validate_decision(_decision(**changes))
 
 
-@pytest.mark.skipif(
-    find_font() is None, reason="needs a TTF with Cyrillic: Debian package fonts-dejavu-core"
-)
 def test_pdf_has_the_reasons_in_english_and_both_serbian_scripts() -> None:
+    pdf_font()
     config = load_config()
     pdf = render_refusal_pdf(_decision())
     assert pdf.startswith(b"%PDF")
