@@ -3,15 +3,19 @@
 
 A job is a function of the Database, run at most once per interval; it opens its own
 transactions (as the system principal when it touches audited data) and returns
-something worth logging. Domains register either by calling `register()` from a
-`granica/<domain>/jobs.py` module, or by being wired below in `_wire_known_jobs()`.
+something worth logging. A domain registers its jobs by calling `register()` from its
+`granica/<domain>/jobs.py`, found in every package laid out as a domain (with a service.py);
+the platform's own jobs are wired below. This module names no domain and no interface:
+whoever counts job runs (the metrics) subscribes with `add_observer()`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import logging
+import pkgutil
 import threading
 import time
 from collections.abc import Callable
@@ -19,16 +23,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import granica
 from granica import clock
 from granica.storage import Database
 
 log = logging.getLogger("granica.jobs")
-
-# Domains that may ship a `jobs.py` registering their own jobs.
-JOB_DOMAINS: tuple[str, ...] = (
-    "audit", "auth", "sis", "border", "sirene", "asylum", "cooperation", "analysis", "dpo",
-    "exchange", "ops",
-)
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class JobResult:
 
 
 _registry: dict[str, Job] = {}
+_observers: list[Callable[[JobResult], None]] = []
 _loaded = False
 _load_lock = threading.Lock()
 
@@ -63,6 +63,22 @@ def register(name: str, run: Callable[[Database], Any], every: dt.timedelta,
     job = Job(name, run, every, description)
     _registry[name] = job
     return job
+
+
+def add_observer(observer: Callable[[JobResult], None]) -> None:
+    """Call `observer` with the result of every job run (the metrics count them)."""
+    _observers.append(observer)
+
+
+def job_modules() -> list[str]:
+    """The domains' jobs modules, in name order: `granica.<package>.jobs` of every package
+    laid out as a domain (with a `service.py`; granica.cli's `jobs` is a command)."""
+    def has(package: str, module: str) -> bool:
+        return importlib.util.find_spec(f"granica.{package}.{module}") is not None
+
+    return [f"granica.{m.name}.jobs" for m in sorted(pkgutil.iter_modules(granica.__path__),
+                                                     key=lambda m: m.name)
+            if m.ispkg and has(m.name, "jobs") and has(m.name, "service")]
 
 
 def _optional_module(name: str) -> ModuleType | None:
@@ -83,7 +99,7 @@ def _system(purpose: str) -> Any:
 
 
 def _wire_known_jobs() -> None:
-    """The periodic functions the domains expose today."""
+    """The platform's own periodic work (audit signing and pruning, session expiry)."""
     if _optional_module("granica.audit.signing") is not None:
         from granica.audit.signing import sign_head_if_due
 
@@ -105,55 +121,34 @@ def _wire_known_jobs() -> None:
 
         register("auth.purge_sessions", purge_sessions, dt.timedelta(minutes=15),
                  "forget expired browser sessions")
-    sis = _optional_module("granica.sis.service")
-    if sis is not None:
-        def review_warnings(db: Database) -> Any:
-            with db.session() as s:
-                warned = sis.review_warnings(s, _system("alert review warnings"),
-                                             purpose="review date warning")
-            for w in warned:
-                log.warning("alert review due", extra={"fields": {
-                    "alert_id": w["alert_id"], "schengen_id": w["schengen_id"],
-                    "review_date": w["review_date"]}})
-            return len(warned)
-
-        def delete_expired(db: Database) -> Any:
-            with db.session() as s:
-                return sis.delete_expired(s, _system("alert expiry"))
-
-        register("sis.review_warnings", review_warnings, dt.timedelta(hours=1),
-                 "warn about alerts whose review date is within 4 months")
-        register("sis.delete_expired", delete_expired, dt.timedelta(hours=1),
-                 "delete alerts past their review date (the audit trail stays)")
 
 
 def load_jobs() -> dict[str, Job]:
-    """Every registered job (the domains' jobs modules are imported on first call)."""
+    """Every registered job (the packages' jobs modules are imported on first call)."""
     global _loaded
     with _load_lock:
         if not _loaded:
             _wire_known_jobs()
-            for domain in JOB_DOMAINS:
-                _optional_module(f"granica.{domain}.jobs")
+            for module in job_modules():
+                importlib.import_module(module)
             _loaded = True
     return dict(_registry)
 
 
 def run_job(job: Job, db: Database) -> JobResult:
     """Run one job; a failure is logged and reported, never raised (the others still run)."""
-    from granica.api import metrics
-
     started = time.perf_counter()
     try:
         result = job.run(db)
     except Exception as exc:  # one broken job must not stop the scheduler
         log.exception("job failed", extra={"fields": {"job": job.name}})
-        metrics.JOB_RUNS.labels(job.name, "error").inc()
-        return JobResult(job.name, False, error=f"{type(exc).__name__}: {exc}",
-                         seconds=time.perf_counter() - started)
-    metrics.JOB_RUNS.labels(job.name, "ok").inc()
-    out = JobResult(job.name, True, result=result, seconds=time.perf_counter() - started)
-    log.info("job done", extra={"fields": out.to_dict()})
+        out = JobResult(job.name, False, error=f"{type(exc).__name__}: {exc}",
+                        seconds=time.perf_counter() - started)
+    else:
+        out = JobResult(job.name, True, result=result, seconds=time.perf_counter() - started)
+        log.info("job done", extra={"fields": out.to_dict()})
+    for observer in _observers:
+        observer(out)
     return out
 
 

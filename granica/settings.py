@@ -16,8 +16,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRANICA_", env_file=None, extra="ignore")
 
     # identity of the node
-    country: str = Field("RS", description="ISO 3166 alpha-2 code of the country running this node")
-    bureau_code: str = Field("RS", description="SIRENE bureau code of this node")
+    country: str = Field(default="RS", description="ISO 3166 alpha-2 code of the country running this node")
+    bureau_code: str = Field(default="RS", description="SIRENE bureau code of this node")
+    document_country: str = Field(
+        default="SRB", description="this node's country as travel documents write it (ICAO 9303 "
+        "three-letter code, e.g. an MRZ's nationality): its nationals are checked as the "
+        "free-movement nationals of a member state")
     node_role: Literal["national", "eurodac-central"] = "national"
     node_name: str = "granica-rs"
 

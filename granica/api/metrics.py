@@ -18,6 +18,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from granica import jobs
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)
 PlatformCollector(registry=REGISTRY)
@@ -39,6 +41,13 @@ JOB_RUNS = Counter(
     "granica_job_runs_total", "Scheduled job runs by job and outcome", ["job", "outcome"],
     registry=REGISTRY,
 )
+
+
+def _count_job(result: jobs.JobResult) -> None:
+    JOB_RUNS.labels(result.name, "ok" if result.ok else "error").inc()
+
+
+jobs.add_observer(_count_job)
 
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:

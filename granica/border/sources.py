@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from granica.auth.principal import Principal
+from granica.sis import service as sis
 from granica.storage import unit_of_work
 
 
@@ -163,14 +164,11 @@ class SltdSource:
 def hit_from_sis(source: str, result: dict[str, Any]) -> Hit:
     """Reduce a sis search result to the guard's view of it (sis already hid what the
     principal may not see: discreet categories, SIRENE-only alerts, supplementary data)."""
-    from granica.sis.categories import CATEGORIES
-
     code = str(result.get("category", ""))
-    category = CATEGORIES.get(code)
     warnings = tuple(str(w) for w in result.get("warnings") or ())
     return Hit(
         source=source, alert_id=str(result.get("alert_id", "")), category=code,
-        category_label=category.label if category else code,
+        category_label=sis.category_label(code),
         action=str(result.get("action_to_be_taken", "")), warnings=warnings,
         score=result.get("score"),
         summary=f"{result.get('schengen_id', '')} ({result.get('issuing_country', '')}): "
@@ -179,14 +177,9 @@ def hit_from_sis(source: str, result: dict[str, Any]) -> Hit:
     )
 
 
-NATIONAL_CATEGORIES = ("arrest", "refusal_of_entry", "restrictive_measure", "return")
-
-
 def tag_national(hit: Hit, issuing_country: str) -> Hit:
     """A hit on this country's own wanted or refusal alert is a national-list hit."""
-    from granica.settings import get_settings
-
-    if issuing_country == get_settings().country and hit.category in NATIONAL_CATEGORIES:
+    if sis.on_national_list(hit.category, issuing_country):
         return dataclasses.replace(hit, source="national",
                                    category_label=f"National list: {hit.category_label}")
     return hit
@@ -212,9 +205,7 @@ class SisPersonSource:
 
     def query(self, session: Session, principal: Principal, q: TravellerQuery,
               purpose: str) -> list[Hit]:
-        from granica.sis.search import search_person
-
-        found = search_person(
+        found = sis.search_person(
             session, principal, name=_person_name(q), purpose=purpose,
             date_of_birth=q.birth_date.isoformat() if q.birth_date else None,
             categories=self.categories,
@@ -235,7 +226,7 @@ class NationalListsSource(SisPersonSource):
 
     name = "national"
     label = "National wanted and refusal lists"
-    categories = NATIONAL_CATEGORIES
+    categories = sis.national_list_categories()
 
     def _keep(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         from granica.settings import get_settings
@@ -256,11 +247,9 @@ class SisDocumentSource:
 
     def query(self, session: Session, principal: Principal, q: TravellerQuery,
               purpose: str) -> list[Hit]:
-        from granica.sis.search import find_document
-
         # no country: SIS stores two-letter codes and the MRZ has three; a mismatch would
         # only lower the score, and the number is what identifies the document
-        found = find_document(session, principal, q.document_number, purpose=purpose)
+        found = sis.find_document(session, principal, q.document_number, purpose=purpose)
         return [hit_from_sis(self.name, r) for r in found]
 
 
@@ -274,9 +263,7 @@ class SisVehicleSource:
 
     def query(self, session: Session, principal: Principal, q: TravellerQuery,
               purpose: str) -> list[Hit]:
-        from granica.sis.search import find_vehicle
-
-        found = find_vehicle(session, principal, purpose=purpose, plate=q.vehicle_plate,
+        found = sis.find_vehicle(session, principal, purpose=purpose, plate=q.vehicle_plate,
                              country=q.vehicle_country or None)
         return [hit_from_sis(self.name, r) for r in found]
 
@@ -304,16 +291,14 @@ class FingerprintSource:
 
     def query(self, session: Session, principal: Principal, q: TravellerQuery,
               purpose: str) -> list[Hit]:
-        from granica.sis.fingerprints import search_fingerprints, template_of, verify_fingerprints
-
-        probes = [template_of((pos, data), f"fingerprints[{i}].image", gate=False)
+        probes = [sis.template_of((pos, data), f"fingerprints[{i}].image", gate=False)
                   for i, (pos, data) in enumerate(self.images)]
         for alert_id in self.verify:
-            v = verify_fingerprints(session, principal, alert_id, probes, purpose)
+            v = sis.verify_fingerprints(session, principal, alert_id, probes, purpose)
             self.verifications[alert_id] = (v.decision, v.score)
         if not self.search:
             return []
-        found = search_fingerprints(session, principal, probes, purpose, limit=10)
+        found = sis.search_fingerprints(session, principal, probes, purpose, limit=10)
         return [dataclasses.replace(hit_from_sis(self.name, r), fingerprint="identified",
                                     fingerprint_score=r["fingerprint"]["score"])
                 for r in found]

@@ -67,6 +67,8 @@ class Category:
     # what the action becomes when this country has flagged the alert (1862 Arts 24-25)
     flagged_action: str = "do not execute the action in this country (flag); inform the issuer via SIRENE"
     discreet: bool = False
+    # on this country's national wanted and refusal lists when this country issued it
+    national_list: bool = False
     verified: bool = True
     notes: tuple[str, ...] = ()
 
@@ -113,13 +115,13 @@ _PERSON_MANDATORY = ("surname", "forenames", "sex", "reason", "issuing_authority
 def _person(code: str, label: str, basis: str, action: str, years: int, *,
             extra: tuple[FieldSpec, ...] = (), mandatory: tuple[str, ...] = _PERSON_MANDATORY,
             entered_by: str = "competent authority", read: str = READ_PERSON,
-            flagged: str | None = None, discreet: bool = False, verified: bool = True,
-            notes: tuple[str, ...] = ()) -> Category:
+            flagged: str | None = None, discreet: bool = False, national_list: bool = False,
+            verified: bool = True, notes: tuple[str, ...] = ()) -> Category:
     return Category(
         code=code, kind="person", label=label, legal_basis=basis, action_to_be_taken=action,
         review_years=years, fields=_person_fields(*extra), mandatory=mandatory,
-        entered_by=entered_by, read_permission=read, discreet=discreet, verified=verified,
-        notes=notes,
+        entered_by=entered_by, read_permission=read, discreet=discreet,
+        national_list=national_list, verified=verified, notes=notes,
         **({"flagged_action": flagged} if flagged else {}),
     )
 
@@ -134,7 +136,7 @@ PERSON_CATEGORIES: tuple[Category, ...] = (
         "Arrest the person; the SIRENE Bureau sends the European Arrest Warrant / A form", 5,
         extra=(FieldSpec("warrant_reference", "text", "EAW / extradition request reference", 100),),
         mandatory=(*_PERSON_MANDATORY, "warrant_reference", "date_of_birth"),
-        entered_by="judicial authority",
+        entered_by="judicial authority", national_list=True,
         flagged="Do not arrest (flag); communicate the whereabouts to the issuer via SIRENE",
         notes=("deleted on surrender, revocation or expiry (Art 55)",
                "may be made temporarily unavailable to end users during an operation (Art 26(4))"),
@@ -215,14 +217,14 @@ PERSON_CATEGORIES: tuple[Category, ...] = (
         "Refuse entry; consult the issuer if the person holds a visa or residence permit", 3,
         extra=(FieldSpec("decision_valid_until", "date", "National decision valid until", 10,
                          help="a decision valid more than 3 years gives a 5-year review"),),
-        entered_by="national decision",
+        entered_by="national decision", national_list=True,
         notes=("review 5 years when the national decision is valid longer than 3 years",
                "consultation for visa/permit holders (unverified)"),
     ),
     _person(
         "restrictive_measure", "Refusal of entry under an EU restrictive measure",
         "Reg. 2018/1861 Art 25",
-        "Refuse entry or transit", 3, entered_by="EU restrictive measure",
+        "Refuse entry or transit", 3, entered_by="EU restrictive measure", national_list=True,
     ),
     _person(
         "return", "Return decision", "Reg. 2018/1860 Art 3",
@@ -233,7 +235,7 @@ PERSON_CATEGORIES: tuple[Category, ...] = (
             FieldSpec("decision_suspended", "bool", "Return decision suspended", 5),
         ),
         mandatory=(*_PERSON_MANDATORY, "last_day_voluntary_departure"),
-        entered_by="return authority", verified=False,
+        entered_by="return authority", national_list=True, verified=False,
         notes=("review period for return alerts is unverified (3 years assumed)",
                "replacement by an entry-ban alert on exit is unverified"),
     ),
@@ -348,6 +350,9 @@ OBJECT_CATEGORIES: tuple[Category, ...] = (
 )
 
 CATEGORIES: dict[str, Category] = {c.code: c for c in (*PERSON_CATEGORIES, *OBJECT_CATEGORIES)}
+# this country's wanted and refusal lists (border checks tag these hits "national")
+NATIONAL_LIST_CATEGORIES: tuple[str, ...] = tuple(c.code for c in CATEGORIES.values()
+                                                  if c.national_list)
 
 # Fields every alert carries besides its category's data.
 ALERT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "data",

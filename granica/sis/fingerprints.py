@@ -21,7 +21,14 @@ from granica.errors import BiometricError, GranicaError, ValidationError
 from granica.settings import get_settings
 from granica.sis.categories import get_category
 from granica.sis.models import Alert, AlertFingerprint
-from granica.sis.service import SUBJECT, _load, _national, _require_visible, can_see
+from granica.sis.visibility import (
+    SUBJECT,
+    can_see,
+    load_alert,
+    require_national,
+    require_visible,
+    search_results,
+)
 from granica.storage import new_id
 
 # Fewer minutiae than this give too few pairs for a score to mean anything (the MCC
@@ -122,7 +129,7 @@ def template_of(item: PrintInput, field: str, *, gate: bool) -> Template:
 
 
 def _person_alert(session: Session, alert_id: str) -> Alert:
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     if get_category(alert.category).kind != "person":
         raise ValidationError(f"alert {alert.schengen_id} is an alert on an object: fingerprints "
                               "belong to person alerts", field="alert_id")
@@ -137,8 +144,8 @@ def attach_fingerprints(session: Session, principal: Principal, alert_id: str,
     audit.require(session, principal, "alerts.enter", action="alerts.fingerprints.attach",
                   subject_type=SUBJECT, subject_ids=[alert.id], purpose=purpose,
                   what="attach fingerprints to alerts")
-    _require_visible(session, principal, alert, "alerts.fingerprints.attach", purpose)
-    _national(session, principal, alert, "alerts.fingerprints.attach", purpose)
+    require_visible(session, principal, alert, "alerts.fingerprints.attach", purpose)
+    require_national(session, principal, alert, "alerts.fingerprints.attach", purpose)
     if not images_or_templates:
         raise ValidationError("no fingerprints given: attach at least one print",
                               field="fingerprints")
@@ -212,7 +219,7 @@ def verify_fingerprints(session: Session, principal: Principal, alert_id: str,
     from granica.biometrics.compare import prepare
 
     alert = _person_alert(session, alert_id)
-    _require_visible(session, principal, alert, "alerts.fingerprints.verify", purpose)
+    require_visible(session, principal, alert, "alerts.fingerprints.verify", purpose)
     probes = [prepare(t) for t in _probes(probe_templates)]
     stored = list(session.scalars(sa.select(AlertFingerprint)
                                   .where(AlertFingerprint.alert_id == alert.id)))
@@ -243,7 +250,6 @@ def search_fingerprints(session: Session, principal: Principal,
     rate, best first, among the alerts the caller may see. Each result has the sis search
     shape plus `fingerprint` (score, paired minutiae, threshold)."""
     from granica.biometrics.compare import prepare
-    from granica.sis.search import _results
 
     if not 1 <= limit <= 100:
         raise ValidationError(f"limit {limit} is not between 1 and 100", field="limit")
@@ -268,7 +274,7 @@ def search_fingerprints(session: Session, principal: Principal,
     scored.sort(key=lambda t: -t[0])
     top = scored[:limit]
     # the sis score is in [0, 1]: a score at twice the threshold or more counts as certain
-    shaped = _results(session, [(float(np.clip(s / (2 * threshold), 0.0, 1.0)),
+    shaped = search_results(session, [(float(np.clip(s / (2 * threshold), 0.0, 1.0)),
                                  [_reason(s, p, threshold, fmr)], alerts[a])
                                 for s, p, a in top])
     for (s, p, _), r in zip(top, shaped):

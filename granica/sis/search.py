@@ -22,22 +22,15 @@ from granica.auth.principal import Principal
 from granica.errors import EmptyNameError, ValidationError
 from granica.sis import name_matching
 from granica.sis.categories import CATEGORIES, get_category
-from granica.sis.models import Alert, AlertFlag, AlertIdentifier, AlertNameKey
-from granica.sis.service import (
-    _flags_of,
-    _misused_counts,
-    alert_warnings,
-    can_see,
-    effective_action,
-)
+from granica.sis.models import Alert, AlertIdentifier, AlertNameKey
 from granica.sis.validation import normalise_identifier, parse_partial_date, person_names
+from granica.sis.visibility import SUBJECT, can_see, search_results
 
 RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "reasons",
                  "action_to_be_taken", "warnings", "summary")
 DobMode = Literal["exact", "year", "approximate"]
 MAX_CANDIDATES = 100  # scored candidates; the SQL ranks them by keys shared
 NAME_THRESHOLD = 0.72
-SUBJECT = "alert"
 
 # Statements built once: a border check runs several searches within 100 ms, and building
 # and caching a statement costs more than running it. Rows carry the alert's columns under
@@ -74,34 +67,9 @@ DOCUMENT_KINDS = ("document",)
 FIREARM_KINDS = ("serial",)
 
 
-def _result(alert: Any, score: float, reasons: list[str], flags: list[AlertFlag],
-            misused: int) -> dict[str, Any]:
-    category = get_category(alert.category)
-    return {
-        "alert_id": alert.id,
-        "schengen_id": alert.schengen_id,
-        "issuing_country": alert.issuing_country,
-        "category": alert.category,
-        "score": round(max(0.0, min(1.0, score)), 3),
-        "reasons": reasons,
-        "action_to_be_taken": effective_action(category, alert, flags),
-        "warnings": alert_warnings(category, alert, flags, misused),
-        "summary": alert.summary,
-    }
-
-
 def _readable(principal: Principal, kind: str | None) -> list[str]:
     return [c.code for c in CATEGORIES.values()
             if principal.can(c.read_permission) and (kind is None or c.kind == kind)]
-
-
-def _results(session: Session, top: list[tuple[float, list[str], Any]]) -> list[dict[str, Any]]:
-    """The result dicts; flags and misused identities are read only for alerts that have any."""
-    flagged = [a.id for _, _, a in top if a.flag_count]
-    misused = [a.id for _, _, a in top if a.misused_count]
-    flags = _flags_of(session, flagged) if flagged else {}
-    counts = _misused_counts(session, misused) if misused else {}
-    return [_result(a, s, r, flags.get(a.id, []), counts.get(a.id, 0)) for s, r, a in top]
 
 
 # --- date of birth ---------------------------------------------------------------------------
@@ -255,7 +223,7 @@ def search_person(
     scored.sort(key=lambda t: (-t[0], t[2].schengen_id))
     top = scored[:limit]
     top_ids = [a.id for _, _, a in top]
-    results = _results(session, top)
+    results = search_results(session, top)
     audit.record(session, principal, "alerts.search.person", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=top_ids, query=query, result_count=len(results))
     return results
@@ -330,7 +298,7 @@ def find_object(
     out.sort(key=lambda t: (-t[0], t[2].schengen_id))
     top = out[:limit]
     ids = [a.id for _, _, a in top]
-    results = _results(session, top)
+    results = search_results(session, top)
     audit.record(session, principal, action, purpose=purpose, subject_type=SUBJECT, subject_ids=ids,
                  query=query, result_count=len(results))
     return results

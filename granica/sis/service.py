@@ -26,18 +26,23 @@ from granica.errors import (
     GranicaError,
     InputFormatError,
     NotFoundError,
-    PermissionDenied,
     TooLargeError,
     ValidationError,
 )
 from granica.settings import get_settings
 from granica.sis.categories import (
     CATEGORIES,
+    NATIONAL_LIST_CATEGORIES,
     READ_SUPPLEMENTARY,
     Category,
-    action_for,
     get_category,
-    is_discreet,
+)
+from granica.sis.fingerprints import (
+    PrintInput,
+    Verification,
+    search_fingerprints,
+    template_of,
+    verify_fingerprints,
 )
 from granica.sis.models import (
     Alert,
@@ -50,6 +55,7 @@ from granica.sis.models import (
     HitReport,
     MisusedIdentity,
 )
+from granica.sis.search import find_document, find_vehicle, search_person
 from granica.sis.validation import (
     CheckedAlert,
     DuplicateAlertError,
@@ -61,31 +67,61 @@ from granica.sis.validation import (
     parse_date,
     summary_of,
 )
+from granica.sis.visibility import (
+    REVIEW_WARNING,
+    SUBJECT,
+    alert_warnings,
+    can_see,
+    effective_action,
+    flags_of,
+    is_foreign,
+    load_alert,
+    require_national,
+    require_visible,
+)
 from granica.storage import new_id
 
-SUBJECT = "alert"
+# Public: the register's operations, and what other domains (granica.border) call: the
+# searches, the fingerprint comparisons and the category facts.
+__all__ = [
+    "SUBJECT", "ImportReport", "PrintInput", "Verification", "add_misused_identity",
+    "alert_view", "can_see", "category_label", "create_alert", "delete_alert",
+    "delete_expired", "export_alerts", "export_line", "extend_alert", "find_document",
+    "find_vehicle", "flag_alert", "get_alert", "import_alerts", "is_foreign", "link_alerts",
+    "list_drafts", "national_list_categories", "on_national_list", "reindex_all",
+    "report_hit", "review_period_years", "review_warnings", "search_fingerprints",
+    "search_person", "template_of", "update_alert", "validate_alert", "verify_fingerprints",
+    "withdraw_misused_identity",
+]
+
 _ALERT_TABLE = cast(sa.Table, Alert.__table__)
 _KEY_TABLE = cast(sa.Table, AlertNameKey.__table__)
 _IDENT_TABLE = cast(sa.Table, AlertIdentifier.__table__)
-REVIEW_WARNING = dt.timedelta(days=122)  # CS-SIS warns 4 months ahead (1862 Art 53)
 MAX_LINE_BYTES = 256 * 1024
 
 
-# --- visibility ------------------------------------------------------------------------------
+# --- what other domains read (granica.border) ---------------------------------------------
+# The searches (search_person, find_document, find_vehicle) and the fingerprint comparisons
+# (template_of, verify_fingerprints, search_fingerprints) are imported above: a domain calls
+# the register only through this module.
 
-def can_see(principal: Principal, alert: Any) -> bool:
-    category = CATEGORIES.get(alert.category)
-    if category is None or not principal.can(category.read_permission):
-        return False
-    if alert.sirene_only and not principal.can(READ_SUPPLEMENTARY):
-        return False
-    # drafts are seen by those who enter and validate them, nobody else
-    return alert.status != "draft" or principal.can("alerts.enter") or principal.can("alerts.validate")
+def category_label(code: str) -> str:
+    """The category's label; the code itself when it is no alert category."""
+    category = CATEGORIES.get(code)
+    return category.label if category else code
 
 
-def is_foreign(alert: Any) -> bool:
-    return bool(alert.issuing_country != get_settings().country)
+def national_list_categories() -> tuple[str, ...]:
+    """The categories of this country's national wanted and refusal lists."""
+    return NATIONAL_LIST_CATEGORIES
 
+
+def on_national_list(category: str, issuing_country: str) -> bool:
+    """Is an alert of this category and issuer on this country's national lists?"""
+    return issuing_country == get_settings().country and category in NATIONAL_LIST_CATEGORIES
+
+
+# --- review periods ------------------------------------------------------------------------
 
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
@@ -103,60 +139,10 @@ def review_period_years(category: Category, data: dict[str, Any]) -> int:
     return category.review_years
 
 
-def effective_action(category: Category, alert: Any, flags: list[AlertFlag]) -> str:
-    own = get_settings().country
-    if any(f.country == own and f.withdrawn_at is None for f in flags):
-        return category.flagged_action
-    return action_for(category, alert.data.get("purpose"))
-
-
-def alert_warnings(category: Category, alert: Any, flags: list[AlertFlag],
-                   misused: int = 0) -> list[str]:
-    """What an officer must know before acting, most urgent first."""
-    data = alert.data
-    out = [f"warning marker: {m.replace('_', ' ')}" for m in data.get("warning_markers", [])]
-    own = get_settings().country
-    for f in flags:
-        if f.withdrawn_at is None:
-            where = "here" if f.country == own else f"in {f.country}"
-            out.append(f"flagged by {f.country}: the action is not executed {where}")
-    if is_discreet(category, data):
-        out.append("discreet or specific check: do not tell the person about the alert")
-    if data.get("threat_to_public_policy"):
-        out.append("threat to public policy or security")
-    if misused:
-        out.append("misused identity recorded: compare with the victim's data before acting")
-    if is_foreign(alert):
-        out.append(f"alert of {alert.issuing_country}: report a hit to the SIRENE Bureau")
-    if alert.status == "draft":
-        out.append("draft: not yet validated, no action to be taken")
-    if alert.review_date <= clock.today() + REVIEW_WARNING and not is_foreign(alert):
-        out.append(f"review due by {alert.review_date.isoformat()}")
-    return out
-
-
-def _flags_of(session: Session, ids: list[str]) -> dict[str, list[AlertFlag]]:
-    out: dict[str, list[AlertFlag]] = {}
-    if ids:
-        for f in session.scalars(sa.select(AlertFlag).where(AlertFlag.alert_id.in_(ids))):
-            out.setdefault(f.alert_id, []).append(f)
-    return out
-
-
-def _misused_counts(session: Session, ids: list[str]) -> dict[str, int]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        sa.select(MisusedIdentity.alert_id, sa.func.count()).where(MisusedIdentity.alert_id.in_(ids))
-        .group_by(MisusedIdentity.alert_id)
-    )
-    return {str(a): int(n) for a, n in rows}
-
-
 def alert_view(session: Session, principal: Principal, alert: Alert) -> dict[str, Any]:
     """The API's (and the export's) shape of one alert, filtered by what the caller may see."""
     category = get_category(alert.category)
-    flags = _flags_of(session, [alert.id]).get(alert.id, [])
+    flags = flags_of(session, [alert.id]).get(alert.id, [])
     links = session.scalars(sa.select(AlertLink).where(
         sa.or_(AlertLink.alert_id == alert.id, AlertLink.other_alert_id == alert.id))).all()
     misused = session.scalars(sa.select(MisusedIdentity).where(MisusedIdentity.alert_id == alert.id)).all()
@@ -202,34 +188,10 @@ def alert_view(session: Session, principal: Principal, alert: Alert) -> dict[str
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _load(session: Session, alert_id: str) -> Alert:
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        alert = session.scalar(sa.select(Alert).where(Alert.schengen_id == alert_id.upper()))
-    if alert is None:
-        raise NotFoundError(f"no alert '{alert_id}' (it may have been deleted at expiry)",
-                            field="alert_id")
-    return alert
-
-
-def _require_visible(session: Session, principal: Principal, alert: Alert, action: str,
-                     purpose: str) -> None:
-    if not can_see(principal, alert):
-        category = get_category(alert.category)
-        if not principal.can(category.read_permission):
-            permission = category.read_permission
-        elif alert.sirene_only:
-            permission = READ_SUPPLEMENTARY
-        else:  # a draft
-            permission = "alerts.enter"
-        audit.deny(session, principal, permission, action=action, subject_type=SUBJECT,
-                   subject_ids=[alert.id], purpose=purpose, what=f"alert {alert.schengen_id}")
-
-
 def get_alert(session: Session, principal: Principal, alert_id: str, *, purpose: str) -> dict[str, Any]:
     """One alert by its id or Schengen identifier, as the caller may see it (audited)."""
-    alert = _load(session, alert_id)
-    _require_visible(session, principal, alert, "alerts.read", purpose)
+    alert = load_alert(session, alert_id)
+    require_visible(session, principal, alert, "alerts.read", purpose)
     view = alert_view(session, principal, alert)
     audit.record(session, principal, "alerts.read", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], result_count=1)
@@ -344,26 +306,14 @@ def create_alert(session: Session, principal: Principal, payload: dict[str, Any]
     return alert_view(session, principal, alert)
 
 
-def _national(session: Session, principal: Principal, alert: Alert, action: str, purpose: str) -> None:
-    """Only the issuing country may change its alerts."""
-    if is_foreign(alert):
-        audit.record(session, principal, action, purpose=purpose, subject_type=SUBJECT,
-                     subject_ids=[alert.id], outcome="denied",
-                     details={"reason": f"alert issued by {alert.issuing_country}"})
-        session.commit()
-        raise PermissionDenied(
-            f"alert {alert.schengen_id} was issued by {alert.issuing_country}: only the issuing "
-            "country may change it; ask through the SIRENE Bureau")
-
-
 def update_alert(session: Session, principal: Principal, alert_id: str, payload: dict[str, Any], *,
                  purpose: str) -> dict[str, Any]:
     """Change a national alert's data; a changed active alert goes back to draft for validation."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     category = get_category(alert.category)
     audit.require(session, principal, category.enter_permission, action="alerts.update",
                   subject_type=SUBJECT, subject_ids=[alert.id], purpose=purpose, what="change alerts")
-    _national(session, principal, alert, "alerts.update", purpose)
+    require_national(session, principal, alert, "alerts.update", purpose)
     data = check_data(category, payload.get("data", payload))
     checked = CheckedAlert(category, data, None, None, None, False, None, None)
     _check_duplicate(session, checked, alert.issuing_country, exclude=alert.id)
@@ -385,12 +335,12 @@ def update_alert(session: Session, principal: Principal, alert_id: str, payload:
 
 def validate_alert(session: Session, principal: Principal, alert_id: str, *, purpose: str) -> dict[str, Any]:
     """Four eyes: a second user with the validate permission makes a draft active."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     category = get_category(alert.category)
     audit.require(session, principal, category.validate_permission, action="alerts.validate",
                   subject_type=SUBJECT, subject_ids=[alert.id], purpose=purpose,
                   what="validate alerts")
-    _national(session, principal, alert, "alerts.validate", purpose)
+    require_national(session, principal, alert, "alerts.validate", purpose)
     if alert.status != "draft":
         raise ConflictError(f"alert {alert.schengen_id} is already {alert.status}")
     if alert.created_by == principal.user_id:
@@ -408,10 +358,10 @@ def validate_alert(session: Session, principal: Principal, alert_id: str, *, pur
 def flag_alert(session: Session, principal: Principal, alert_id: str, *, reason: str,
                purpose: str) -> dict[str, Any]:
     """This country will not execute the action (1862 Arts 24-25), with the reason recorded."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     audit.require(session, principal, "alerts.validate", action="alerts.flag", subject_type=SUBJECT,
                   subject_ids=[alert.id], purpose=purpose, what="flag alerts")
-    _require_visible(session, principal, alert, "alerts.flag", purpose)
+    require_visible(session, principal, alert, "alerts.flag", purpose)
     reason = (reason or "").strip()
     if len(reason) < 5 or len(reason) > 1000:
         raise ValidationError("field 'reason': state why the action cannot be executed (5-1000 characters)",
@@ -428,11 +378,11 @@ def flag_alert(session: Session, principal: Principal, alert_id: str, *, reason:
 def link_alerts(session: Session, principal: Principal, alert_id: str, other_id: str, *,
                 reason: str, purpose: str) -> dict[str, Any]:
     """Link two alerts for an operational need (1862 Art 63); a link confers no access."""
-    alert, other = _load(session, alert_id), _load(session, other_id)
+    alert, other = load_alert(session, alert_id), load_alert(session, other_id)
     audit.require(session, principal, "alerts.enter", action="alerts.link", subject_type=SUBJECT,
                   subject_ids=[alert.id, other.id], purpose=purpose, what="link alerts")
     for a in (alert, other):
-        _require_visible(session, principal, a, "alerts.link", purpose)
+        require_visible(session, principal, a, "alerts.link", purpose)
     if alert.id == other.id:
         raise ValidationError("an alert cannot be linked to itself", field="other_alert_id")
     reason = (reason or "").strip()
@@ -460,12 +410,12 @@ def add_misused_identity(session: Session, principal: Principal, alert_id: str, 
                          victim: dict[str, Any], consent_reference: str, consent_given_on: str,
                          purpose: str) -> dict[str, Any]:
     """Add the data of the person whose identity is misused, only with their explicit consent."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     category = get_category(alert.category)
     audit.require(session, principal, category.enter_permission, action="alerts.misused_identity",
                   subject_type=SUBJECT, subject_ids=[alert.id], purpose=purpose,
                   what="record misused identities")
-    _national(session, principal, alert, "alerts.misused_identity", purpose)
+    require_national(session, principal, alert, "alerts.misused_identity", purpose)
     if category.kind != "person":
         raise ValidationError("a misused-identity extension belongs to a person alert", field="alert_id")
     consent_reference = (consent_reference or "").strip()
@@ -519,11 +469,11 @@ def withdraw_misused_identity(session: Session, principal: Principal, extension_
 def extend_alert(session: Session, principal: Principal, alert_id: str, *, reason: str,
                  purpose: str) -> dict[str, Any]:
     """Keep an alert for another review period after a recorded individual assessment."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     category = get_category(alert.category)
     audit.require(session, principal, category.validate_permission, action="alerts.extend",
                   subject_type=SUBJECT, subject_ids=[alert.id], purpose=purpose, what="extend alerts")
-    _national(session, principal, alert, "alerts.extend", purpose)
+    require_national(session, principal, alert, "alerts.extend", purpose)
     reason = (reason or "").strip()
     if len(reason) < 10 or len(reason) > 1000:
         raise ValidationError(
@@ -546,10 +496,10 @@ def extend_alert(session: Session, principal: Principal, alert_id: str, *, reaso
 def delete_alert(session: Session, principal: Principal, alert_id: str, *, reason: str,
                  purpose: str) -> None:
     """Delete a national alert (purpose achieved, surrender, revocation); the audit trail stays."""
-    alert = _load(session, alert_id)
+    alert = load_alert(session, alert_id)
     audit.require(session, principal, "alerts.delete", action="alerts.delete", subject_type=SUBJECT,
                   subject_ids=[alert.id], purpose=purpose, what="delete alerts")
-    _national(session, principal, alert, "alerts.delete", purpose)
+    require_national(session, principal, alert, "alerts.delete", purpose)
     _remove(session, [alert.id])
     audit.record(session, principal, "alerts.delete", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details={"schengen_id": alert.schengen_id, "reason": reason})
@@ -600,8 +550,8 @@ def delete_expired(session: Session, principal: Principal, *, purpose: str = "de
 def report_hit(session: Session, principal: Principal, alert_id: str, *, context: dict[str, Any] | None = None,
                purpose: str) -> str:
     """Record a hit; a hit on a foreign alert goes to the SIRENE Bureau (sis_hit_report)."""
-    alert = _load(session, alert_id)
-    _require_visible(session, principal, alert, "alerts.hit", purpose)
+    alert = load_alert(session, alert_id)
+    require_visible(session, principal, alert, "alerts.hit", purpose)
     row = HitReport(id=new_id(), alert_id=alert.id, schengen_id=alert.schengen_id,
                     issuing_country=alert.issuing_country, category=alert.category,
                     routed_to="SIRENE", status="new", reported_by=principal.user_id,

@@ -25,6 +25,7 @@ from granica.border.schemas import CheckRequest, FingerprintInput
 from granica.errors import PermissionDenied
 from granica.settings import reset_settings
 from granica.sis import fingerprints as fp
+from granica.sis import service as sis
 from granica.sis.models import AlertFingerprint, HitReport
 from granica.storage import Database
 from tests.border.conftest import BCP, GUARD, OFFICER, enter_alert, future_expiry, td3
@@ -184,7 +185,7 @@ def test_slow_fingerprint_step_refers(border_db: Database, prints: dict[str, Any
         release.wait(10)
         return []
 
-    monkeypatch.setattr(fp, "search_fingerprints", slow)
+    monkeypatch.setattr(sis, "search_fingerprints", slow)  # what border calls
     monkeypatch.setenv("GRANICA_BORDER_FINGERPRINT_BUDGET_MS", "1500")
     reset_settings()
     try:

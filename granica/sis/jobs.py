@@ -1,0 +1,37 @@
+"""The alert register's scheduled jobs: review-date warnings and deletion at expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from granica.auth.principal import system_principal
+from granica.jobs import register
+from granica.sis import service
+from granica.storage import Database
+
+log = logging.getLogger("granica.jobs")
+
+
+def review_warnings(db: Database) -> int:
+    """Warn (in the log) about national alerts whose review date is within 4 months."""
+    with db.session() as s:
+        warned = service.review_warnings(s, system_principal("alert review warnings"),
+                                         purpose="review date warning")
+    for w in warned:
+        log.warning("alert review due", extra={"fields": {
+            "alert_id": w["alert_id"], "schengen_id": w["schengen_id"],
+            "review_date": w["review_date"]}})
+    return len(warned)
+
+
+def delete_expired(db: Database) -> int:
+    """Delete alerts past their review date; only the audit trail remains."""
+    with db.session() as s:
+        return service.delete_expired(s, system_principal("alert expiry"))
+
+
+register("sis.review_warnings", review_warnings, dt.timedelta(hours=1),
+         "warn about alerts whose review date is within 4 months")
+register("sis.delete_expired", delete_expired, dt.timedelta(hours=1),
+         "delete alerts past their review date (the audit trail stays)")
