@@ -55,6 +55,7 @@ from granica.sis.models import (
     HitReport,
     MisusedIdentity,
 )
+from granica.sis.print_gallery import gallery_for
 from granica.sis.search import find_document, find_vehicle, search_person
 from granica.sis.validation import (
     CheckedAlert,
@@ -513,6 +514,7 @@ def _remove(session: Session, ids: list[str]) -> None:
     session.execute(sa.delete(AlertLink).where(sa.or_(AlertLink.alert_id.in_(ids),
                                                       AlertLink.other_alert_id.in_(ids))))
     session.execute(sa.delete(Alert).where(Alert.id.in_(ids)))
+    gallery_for(session).remove_alerts(ids)
 
 
 def review_warnings(session: Session, principal: Principal, *, purpose: str) -> list[dict[str, Any]]:
