@@ -4,7 +4,6 @@ does not rebuild the stored prints' cylinders."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
