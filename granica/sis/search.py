@@ -42,14 +42,26 @@ _ALERT_COLUMNS = [c for c in _A.c if c.name not in ("created_by", "created_at", 
                                                     "validated_at", "updated_at", "review_warned_at",
                                                     "supplementary_information")]
 _hits = sa.func.count().label("hits")
+# Candidates sharing as many keys are ordered, so that the cut at MAX_CANDIDATES is the same
+# on every run and database: by id without a date of birth; with one, the alerts recording
+# exactly that date first, then by distance of the birth year (a register holds many
+# namesakes: with more of them than the limit, the one asked for must not be cut).
 _CANDIDATES = (sa.select(_K.c.alert_id, _hits)
                .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)))
-               .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
-_CANDIDATES_DOB = (sa.select(_K.c.alert_id, _hits)
-                   .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
-                          sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
-                                                                                sa.bindparam("hi"))))
-                   .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
+               .group_by(_K.c.alert_id).order_by(_hits.desc(), _K.c.alert_id)
+               .limit(sa.bindparam("limit")))
+_IN_YEARS = (sa.select(_K.c.alert_id, _hits, sa.func.max(_K.c.birth_year).label("year"))
+             .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
+                    sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
+                                                                          sa.bindparam("hi"))))
+             .group_by(_K.c.alert_id).subquery())
+_CANDIDATES_DOB = (sa.select(_IN_YEARS.c.alert_id, _IN_YEARS.c.hits)
+                   .join(_A, _A.c.id == _IN_YEARS.c.alert_id)
+                   .order_by(_IN_YEARS.c.hits.desc(),
+                             sa.case((_A.c.date_of_birth == sa.bindparam("dob"), 0), else_=1),
+                             sa.func.abs(_IN_YEARS.c.year - sa.bindparam("year")),
+                             _IN_YEARS.c.alert_id)
+                   .limit(sa.bindparam("limit")))
 # Status and category are filtered in Python, not in SQL: given them, SQLite's planner walks
 # the status or category index (hundreds of thousands of rows) instead of the primary key.
 _ALERTS = sa.select(*_ALERT_COLUMNS).where(_A.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -169,6 +181,7 @@ def search_person(
     statement = _CANDIDATES
     if date_of_birth:
         params["lo"], params["hi"] = _dob_window(date_of_birth, dob_mode)
+        params["dob"], params["year"] = date_of_birth, int(date_of_birth[:4])
         statement = _CANDIDATES_DOB
     ranked = session.execute(statement, params).all()
     # alerts sharing under half the best candidate's keys match one name part at most
