@@ -132,11 +132,12 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 def review_period_years(category: Category, data: dict[str, Any]) -> int:
-    """The category's period; a refusal whose national decision runs over 3 years gets 5."""
-    until = data.get("decision_valid_until")
-    if (category.code == "refusal_of_entry" and until
-            and dt.date.fromisoformat(until) > _add_years(clock.today(), 3)):
-        return 5
+    """The category's period, or its longer one when the alert's date (a refusal's national
+    decision) lies beyond the category's limit."""
+    rule = category.longer_review
+    until = data.get(rule.field) if rule else None
+    if rule and until and dt.date.fromisoformat(until) > _add_years(clock.today(), rule.beyond_years):
+        return rule.years
     return category.review_years
 
 
