@@ -146,3 +146,11 @@ def test_longer_review_and_national_lists_are_category_data() -> None:
     assert review_period_years(CATEGORIES["arrest"], {rule.field: far}) == 5
     assert NATIONAL_LIST_CATEGORIES == ("arrest", "refusal_of_entry", "restrictive_measure",
                                         "return")
+
+
+def test_every_role_has_its_default_purpose_in_the_roles_data() -> None:
+    from granica.api.deps import DEFAULT_PURPOSES
+    from granica.auth.permissions import ROLE_PURPOSES, ROLES
+
+    assert set(ROLE_PURPOSES) == set(ROLES)
+    assert DEFAULT_PURPOSES is ROLE_PURPOSES
