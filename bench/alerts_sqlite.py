@@ -172,10 +172,8 @@ def lookups(db: Database, queries: int) -> dict[str, Any]:
 
 
 def run(backend: str, make_db: Callable[[str], Database], args: argparse.Namespace) -> dict[str, Any]:
-    from granica.sis import name_matching
-
     result: dict[str, Any] = {"bench": f"alerts_{backend}", "backend": backend,
-                              "name_matching": name_matching.BACKEND,
+                              "name_matching": "granica.names",
                               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                           "load_average": os.getloadavg()}}
     log(f"[{backend}] import rate on {args.import_sample:,} alerts into an empty database")

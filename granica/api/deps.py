@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from granica.auth.permissions import ROLE_PURPOSES
 from granica.auth.principal import Principal
 from granica.errors import AuthenticationError
 from granica.settings import get_settings
@@ -23,22 +24,8 @@ from granica.web import csrf
 SESSION_COOKIE = "granica_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# The purpose recorded in the audit log when a request states none, by role.
-DEFAULT_PURPOSES: dict[str, str] = {
-    "border_guard": "border check",
-    "border_supervisor": "border check supervision",
-    "border_kiosk": "automated border check",
-    "police_officer": "criminal investigation",
-    "police_validator": "criminal investigation",
-    "sirene_operator": "SIRENE cooperation",
-    "asylum_officer": "asylum procedure",
-    "fingerprint_expert": "fingerprint verification",
-    "customs_officer": "customs control",
-    "inspector": "border inspection",
-    "risk_analyst": "risk analysis",
-    "dpo": "data protection supervision",
-    "sysadmin": "system administration",
-}
+# The purpose recorded in the audit log when a request states none, by role (the roles table).
+DEFAULT_PURPOSES: dict[str, str] = ROLE_PURPOSES
 
 
 class LoginRequired(Exception):

@@ -92,6 +92,24 @@ ROLES: dict[str, frozenset[str]] = {
     "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify", "border.admin"}),
 }
 
+# Why a user of each role consults data when a request states no purpose (the audit log's
+# `purpose`); every role has one.
+ROLE_PURPOSES: dict[str, str] = {
+    "border_guard": "border check",
+    "border_supervisor": "border check supervision",
+    "border_kiosk": "automated border check",
+    "police_officer": "criminal investigation",
+    "police_validator": "criminal investigation",
+    "sirene_operator": "SIRENE cooperation",
+    "asylum_officer": "asylum procedure",
+    "fingerprint_expert": "fingerprint verification",
+    "customs_officer": "customs control",
+    "inspector": "border inspection",
+    "risk_analyst": "risk analysis",
+    "dpo": "data protection supervision",
+    "sysadmin": "system administration",
+}
+
 # The roles a user of each agency may be given.
 AGENCY_ROLES: dict[str, frozenset[str]] = {
     "BORDER_POLICE": frozenset({"border_guard", "border_supervisor", "border_kiosk"}),

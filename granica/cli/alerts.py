@@ -199,11 +199,13 @@ def maintain() -> None:
 
 @app.command("reindex")
 def reindex() -> None:
-    """Rebuild the name keys and identifiers (after the name-matching library changed)."""
+    """Rebuild the name keys and identifiers (after the name-matching library changed);
+    prints {"reindexed": N} on stdout."""
     from granica.auth.principal import system_principal
-    from granica.sis import name_matching, service
+    from granica.sis import service
 
     db = _database()
     with db.session() as session:
         n = service.reindex_all(session, system_principal("reindex"))
-    print(f"reindexed {n} alerts with {name_matching.BACKEND}", file=sys.stderr)
+    print(f"reindexed {n} alerts", file=sys.stderr)
+    print(json.dumps({"reindexed": n}))

@@ -98,6 +98,14 @@ def _check_schema(db: Database) -> None:
         )
 
 
+def _warm_up_fingerprints() -> None:
+    # Before the server answers (its health check included): numba compiles the fingerprint
+    # kernels on first use, seconds a border check's fingerprint budget does not have.
+    from granica.biometrics.warmup import warm_up
+
+    warm_up()
+
+
 def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True,
           migrate: bool = False, database: Database | None = None) -> None:
     """Serve API and pages with uvicorn; scheduled jobs run in a background thread."""
@@ -115,6 +123,7 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     if migrate:
         db.upgrade()
     _check_schema(db)
+    _warm_up_fingerprints()
     app = create_app(db)
     scheduler = Scheduler(db) if jobs else None
     config = uvicorn.Config(

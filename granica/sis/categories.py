@@ -34,6 +34,51 @@ DOCUMENT_TYPES = ("passport", "identity_card", "residence_permit", "travel_docum
                   "driving_licence", "visa", "other")
 DOCUMENT_STATUS = ("stolen", "misappropriated", "lost", "invalid", "false")
 OBJECT_PURPOSES = ("seizure", "evidence", "discreet_check", "inquiry_check", "specific_check")
+# object alerts entered for a check (1862 Art 36) rather than seizure: the holder is not told
+DISCREET_PURPOSES = ("discreet_check", "inquiry_check", "specific_check")
+
+
+@dataclass(frozen=True)
+class IdentifierKind:
+    """An index of object identifiers (FieldSpec.identifier names one)."""
+
+    code: str
+    label: str  # in a search result's reasons: "VIN WVW... exact"
+    short: str  # in an alert's one-line summary
+
+
+IDENTIFIER_KINDS: dict[str, IdentifierKind] = {k.code: k for k in (
+    IdentifierKind("vin", "VIN", "VIN"),
+    IdentifierKind("plate", "registration plate", "plate"),
+    IdentifierKind("document", "document number", "no."),
+    IdentifierKind("serial", "serial number", "serial"),
+    IdentifierKind("banknote", "banknote serial", "serial"),
+    IdentifierKind("container", "container number", "container"),
+    IdentifierKind("hull", "hull number", "hull"),
+    IdentifierKind("registration", "registration", "reg."),
+    IdentifierKind("imei", "IMEI", "IMEI"),
+    IdentifierKind("payment", "card or account number", "card/account"),
+)}
+
+# What a search form or caller may look for, and the identifier kinds each one searches.
+IDENTIFIER_SEARCHES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "document": ("document number", ("document",)),
+    "vehicle": ("VIN or plate", ("vin", "plate")),
+    "firearm": ("firearm serial number", ("serial",)),
+}
+
+
+@dataclass(frozen=True)
+class LongerReview:
+    """A longer review period when a date in the alert lies far enough ahead."""
+
+    field: str
+    beyond_years: int
+    years: int
+
+
+# 1861 Art 39: a refusal whose national decision is valid longer than 3 years is reviewed at 5
+REFUSAL_REVIEW = LongerReview("decision_valid_until", beyond_years=3, years=5)
 
 
 @dataclass(frozen=True)
@@ -69,6 +114,7 @@ class Category:
     discreet: bool = False
     # on this country's national wanted and refusal lists when this country issued it
     national_list: bool = False
+    longer_review: LongerReview | None = None
     verified: bool = True
     notes: tuple[str, ...] = ()
 
@@ -116,12 +162,13 @@ def _person(code: str, label: str, basis: str, action: str, years: int, *,
             extra: tuple[FieldSpec, ...] = (), mandatory: tuple[str, ...] = _PERSON_MANDATORY,
             entered_by: str = "competent authority", read: str = READ_PERSON,
             flagged: str | None = None, discreet: bool = False, national_list: bool = False,
-            verified: bool = True, notes: tuple[str, ...] = ()) -> Category:
+            longer_review: LongerReview | None = None, verified: bool = True,
+            notes: tuple[str, ...] = ()) -> Category:
     return Category(
         code=code, kind="person", label=label, legal_basis=basis, action_to_be_taken=action,
         review_years=years, fields=_person_fields(*extra), mandatory=mandatory,
         entered_by=entered_by, read_permission=read, discreet=discreet,
-        national_list=national_list, verified=verified, notes=notes,
+        national_list=national_list, longer_review=longer_review, verified=verified, notes=notes,
         **({"flagged_action": flagged} if flagged else {}),
     )
 
@@ -215,10 +262,12 @@ PERSON_CATEGORIES: tuple[Category, ...] = (
     _person(
         "refusal_of_entry", "Refusal of entry or stay", "Reg. 2018/1861 Art 24",
         "Refuse entry; consult the issuer if the person holds a visa or residence permit", 3,
-        extra=(FieldSpec("decision_valid_until", "date", "National decision valid until", 10,
-                         help="a decision valid more than 3 years gives a 5-year review"),),
-        entered_by="national decision", national_list=True,
-        notes=("review 5 years when the national decision is valid longer than 3 years",
+        extra=(FieldSpec(REFUSAL_REVIEW.field, "date", "National decision valid until", 10,
+                         help=f"a decision valid more than {REFUSAL_REVIEW.beyond_years} years "
+                              f"gives a {REFUSAL_REVIEW.years}-year review"),),
+        entered_by="national decision", national_list=True, longer_review=REFUSAL_REVIEW,
+        notes=((f"review {REFUSAL_REVIEW.years} years when the national decision is valid "
+                f"longer than {REFUSAL_REVIEW.beyond_years} years"),
                "consultation for visa/permit holders (unverified)"),
     ),
     _person(
@@ -381,7 +430,7 @@ def action_for(category: Category, purpose: str | None) -> str:
 
 def is_discreet(category: Category, data: dict[str, object]) -> bool:
     if category.kind == "object":
-        return data.get("purpose") in ("discreet_check", "inquiry_check", "specific_check")
+        return data.get("purpose") in DISCREET_PURPOSES
     return category.discreet
 
 

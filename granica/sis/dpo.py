@@ -10,18 +10,16 @@ from sqlalchemy.orm import Session
 from granica.dpo.registry import SubjectQuery, register
 from granica.errors import EmptyNameError
 from granica.sis import name_matching
-from granica.sis.categories import CATEGORIES, is_discreet
+from granica.sis.categories import CATEGORIES, DISCREET_PURPOSES, is_discreet
 from granica.sis.models import Alert, AlertIdentifier, AlertNameKey, MisusedIdentity
 from granica.sis.validation import normalise_identifier, person_names
-
-NAME_THRESHOLD = 0.8
 
 
 def _withhold(alert: Alert) -> str | None:
     category = CATEGORIES[alert.category]
     if category.kind == "person" and is_discreet(category, alert.data):
-        return alert.category if alert.category in ("discreet_check", "inquiry_check",
-                                                     "specific_check") else "discreet_check"
+        # a discreet person category is withheld under its own code (they share the purposes')
+        return alert.category if alert.category in DISCREET_PURPOSES else "discreet_check"
     if alert.sirene_only:
         return "ongoing_investigation"
     return None
@@ -52,7 +50,7 @@ def subject_data(session: Session, query: SubjectQuery) -> list[dict[str, Any]]:
                     continue
                 best = max((name_matching.compare(probe, name_matching.prepare(n)).score
                             for n in person_names(alert.data)), default=0.0)
-                if best >= NAME_THRESHOLD:
+                if best >= name_matching.MATCH_THRESHOLD:
                     ids.add(alert.id)
     out: list[dict[str, Any]] = []
     if ids:
@@ -75,7 +73,7 @@ def subject_data(session: Session, query: SubjectQuery) -> list[dict[str, Any]]:
         for row in session.scalars(sa.select(MisusedIdentity)):
             victim = row.victim
             name = " ".join(p for p in (victim.get("forenames"), victim.get("surname")) if p)
-            if name and name_matching.compare(probe, name_matching.prepare(name)).score >= NAME_THRESHOLD:
+            if name and name_matching.compare(probe, name_matching.prepare(name)).score >= name_matching.MATCH_THRESHOLD:
                 out.append({"record_type": "misused_identity", "record_id": row.id,
                             "summary": f"misused-identity extension of alert {row.alert_id} "
                                        f"(consent {row.consent_reference})",

@@ -21,6 +21,7 @@ from granica.errors import BiometricError, GranicaError, ValidationError
 from granica.settings import get_settings
 from granica.sis.categories import get_category
 from granica.sis.models import Alert, AlertFingerprint
+from granica.sis.print_gallery import gallery_for
 from granica.sis.visibility import (
     SUBJECT,
     can_see,
@@ -162,6 +163,9 @@ def attach_fingerprints(session: Session, principal: Principal, alert_id: str,
                              template=t.to_bytes(), quality=t.quality, created_by=principal.username,
                              created_at=now) for t in templates]
     session.add_all(rows)
+    gallery = gallery_for(session)  # a rolled-back attach leaves it at the next search's sync
+    for r, t in zip(rows, templates):
+        gallery.add(r.id, alert.id, t)
     audit.record(session, principal, "alerts.fingerprints.attach", purpose=purpose,
                  subject_type=SUBJECT, subject_ids=[alert.id], result_count=len(rows),
                  details={"finger_positions": [r.finger_position for r in rows],
@@ -255,23 +259,26 @@ def search_fingerprints(session: Session, principal: Principal,
         raise ValidationError(f"limit {limit} is not between 1 and 100", field="limit")
     probes = [prepare(t) for t in _probes(probe_templates)]
     fmr, threshold = _threshold()
-    # Visibility first, so that no comparison is made against prints the caller may not see.
-    alerts = {a.id: a for a in session.scalars(
-        sa.select(Alert).where(Alert.id.in_(sa.select(AlertFingerprint.alert_id).distinct())))
-        if can_see(principal, a)}
+    # The gallery ranks every stored print from its cylinders built once (on attach, or when
+    # the gallery was loaded); the caller's visibility then narrows the candidates, and only
+    # visible candidates get the full comparison, so nothing of an alert the caller may not
+    # see is compared in full or returned.
+    gallery = gallery_for(session)
+    gallery.sync(session)
+    candidates = gallery.candidates(probes)
+    alerts = {a.id: a for a in session.scalars(sa.select(Alert).where(Alert.id.in_(candidates)))
+              if can_see(principal, a)} if candidates else {}
     by_alert: dict[str, list[AlertFingerprint]] = {}
     if alerts:
         for row in session.scalars(sa.select(AlertFingerprint)
                                    .where(AlertFingerprint.alert_id.in_(list(alerts)))):
             by_alert.setdefault(row.alert_id, []).append(row)
-    # A linear scan: fine for the prints of person alerts of one country; a national AFIS of
-    # millions of prints would go through granica.biometrics.gallery's ranked search.
     scored: list[tuple[float, int, str]] = []
     for alert_id, rows in by_alert.items():
         score, paired, _, _ = _best(probes, rows)
         if score >= threshold:
             scored.append((score, paired, alert_id))
-    scored.sort(key=lambda t: -t[0])
+    scored.sort(key=lambda t: (-t[0], t[2]))
     top = scored[:limit]
     # the sis score is in [0, 1]: a score at twice the threshold or more counts as certain
     shaped = search_results(session, [(float(np.clip(s / (2 * threshold), 0.0, 1.0)),
@@ -283,5 +290,6 @@ def search_fingerprints(session: Session, principal: Principal,
     audit.record(session, principal, "alerts.fingerprints.search", purpose=purpose,
                  subject_type=SUBJECT, subject_ids=[a for _, _, a in top],
                  query={"probe_prints": len(probes), "limit": limit}, result_count=len(top),
-                 details={"fmr": fmr, "alerts_compared": len(by_alert)})
+                 details={"fmr": fmr, "alerts_compared": len(by_alert),
+                          "gallery_prints": len(gallery)})
     return shaped

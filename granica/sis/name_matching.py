@@ -14,6 +14,10 @@ from typing import Any
 from granica import names as _names
 from granica.errors import EmptyNameError
 
+# A name matches from this score on, in the search and in the DPO's subject-access requests:
+# the names library's decision threshold, declared (and measured) there.
+MATCH_THRESHOLD: float = _names.DEFAULT_THRESHOLD
+
 
 @dataclass(frozen=True)
 class NameScore:

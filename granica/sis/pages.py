@@ -16,6 +16,7 @@ from granica.errors import GranicaError
 from granica.sis import search, service
 from granica.sis.categories import (
     CATEGORIES,
+    IDENTIFIER_SEARCHES,
     OBJECT_CATEGORIES,
     PERSON_CATEGORIES,
     READ_SUPPLEMENTARY,
@@ -37,8 +38,8 @@ NAV_ITEMS = (
 )
 
 _SPLIT = re.compile(r"[,;\n]+")
-OBJECT_KINDS = {"": "any identifier", "document": "document number", "vehicle": "VIN or plate",
-                "firearm": "firearm serial number"}
+OBJECT_KINDS = {"": "any identifier",
+                **{code: label for code, (label, _) in IDENTIFIER_SEARCHES.items()}}
 
 
 def _enterable(principal: Principal) -> dict[str, list[Category]]:
@@ -108,7 +109,8 @@ def search_page(request: Request, session: DbSession, principal: PagePrincipal, 
             if kind == "document":
                 ctx["results"] = search.find_document(session, principal, identifier, purpose=purpose)
             elif kind == "vehicle":
-                ctx["results"] = search.find_object(session, principal, identifier, kinds=("vin", "plate"),
+                ctx["results"] = search.find_object(session, principal, identifier,
+                                                    kinds=search.VEHICLE_KINDS,
                                                     purpose=purpose, action="alerts.search.vehicle")
             elif kind == "firearm":
                 ctx["results"] = search.find_firearm(session, principal, identifier, purpose=purpose)

@@ -21,7 +21,7 @@ from granica.audit import service as audit
 from granica.auth.principal import Principal
 from granica.errors import EmptyNameError, ValidationError
 from granica.sis import name_matching
-from granica.sis.categories import CATEGORIES, get_category
+from granica.sis.categories import CATEGORIES, IDENTIFIER_KINDS, IDENTIFIER_SEARCHES, get_category
 from granica.sis.models import Alert, AlertIdentifier, AlertNameKey
 from granica.sis.validation import normalise_identifier, parse_partial_date, person_names
 from granica.sis.visibility import SUBJECT, can_see, search_results
@@ -30,7 +30,6 @@ RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "scor
                  "action_to_be_taken", "warnings", "summary")
 DobMode = Literal["exact", "year", "approximate"]
 MAX_CANDIDATES = 100  # scored candidates; the SQL ranks them by keys shared
-NAME_THRESHOLD = 0.72
 
 # Statements built once: a border check runs several searches within 100 ms, and building
 # and caching a statement costs more than running it. Rows carry the alert's columns under
@@ -42,14 +41,26 @@ _ALERT_COLUMNS = [c for c in _A.c if c.name not in ("created_by", "created_at", 
                                                     "validated_at", "updated_at", "review_warned_at",
                                                     "supplementary_information")]
 _hits = sa.func.count().label("hits")
+# Candidates sharing as many keys are ordered, so that the cut at MAX_CANDIDATES is the same
+# on every run and database: by id without a date of birth; with one, the alerts recording
+# exactly that date first, then by distance of the birth year (a register holds many
+# namesakes: with more of them than the limit, the one asked for must not be cut).
 _CANDIDATES = (sa.select(_K.c.alert_id, _hits)
                .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)))
-               .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
-_CANDIDATES_DOB = (sa.select(_K.c.alert_id, _hits)
-                   .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
-                          sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
-                                                                                sa.bindparam("hi"))))
-                   .group_by(_K.c.alert_id).order_by(_hits.desc()).limit(sa.bindparam("limit")))
+               .group_by(_K.c.alert_id).order_by(_hits.desc(), _K.c.alert_id)
+               .limit(sa.bindparam("limit")))
+_IN_YEARS = (sa.select(_K.c.alert_id, _hits, sa.func.max(_K.c.birth_year).label("year"))
+             .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
+                    sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
+                                                                          sa.bindparam("hi"))))
+             .group_by(_K.c.alert_id).subquery())
+_CANDIDATES_DOB = (sa.select(_IN_YEARS.c.alert_id, _IN_YEARS.c.hits)
+                   .join(_A, _A.c.id == _IN_YEARS.c.alert_id)
+                   .order_by(_IN_YEARS.c.hits.desc(),
+                             sa.case((_A.c.date_of_birth == sa.bindparam("dob"), 0), else_=1),
+                             sa.func.abs(_IN_YEARS.c.year - sa.bindparam("year")),
+                             _IN_YEARS.c.alert_id)
+                   .limit(sa.bindparam("limit")))
 # Status and category are filtered in Python, not in SQL: given them, SQLite's planner walks
 # the status or category index (hundreds of thousands of rows) instead of the primary key.
 _ALERTS = sa.select(*_ALERT_COLUMNS).where(_A.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -58,13 +69,12 @@ _BY_IDENTIFIER = (sa.select(*_ALERT_COLUMNS, _I.c.kind.label("identifier_kind"))
                   .where(_I.c.value == sa.bindparam("value"),
                          _I.c.kind.in_(sa.bindparam("kinds", expanding=True)))
                   .limit(sa.bindparam("limit")))
-_ALL_KINDS = ("vin", "plate", "document", "serial", "banknote", "container", "hull", "registration",
-              "imei", "payment")
+_ALL_KINDS = tuple(IDENTIFIER_KINDS)
 
 # identifier kinds a caller may ask for by name
-VEHICLE_KINDS = ("vin", "plate")
-DOCUMENT_KINDS = ("document",)
-FIREARM_KINDS = ("serial",)
+VEHICLE_KINDS = IDENTIFIER_SEARCHES["vehicle"][1]
+DOCUMENT_KINDS = IDENTIFIER_SEARCHES["document"][1]
+FIREARM_KINDS = IDENTIFIER_SEARCHES["firearm"][1]
 
 
 def _readable(principal: Principal, kind: str | None) -> list[str]:
@@ -169,6 +179,7 @@ def search_person(
     statement = _CANDIDATES
     if date_of_birth:
         params["lo"], params["hi"] = _dob_window(date_of_birth, dob_mode)
+        params["dob"], params["year"] = date_of_birth, int(date_of_birth[:4])
         statement = _CANDIDATES_DOB
     ranked = session.execute(statement, params).all()
     # alerts sharing under half the best candidate's keys match one name part at most
@@ -193,7 +204,7 @@ def search_person(
             value = name_matching.score(probe, prepared)
             if value > best:
                 best, best_name = value, prepared
-        if best < NAME_THRESHOLD or best_name is None:
+        if best < name_matching.MATCH_THRESHOLD or best_name is None:
             continue
         # the reasons are worked out for the best-matching name only
         explained = name_matching.compare(probe, best_name)
@@ -230,12 +241,6 @@ def search_person(
 
 
 # --- objects ---------------------------------------------------------------------------------
-
-_KIND_LABEL = {"vin": "VIN", "plate": "registration plate", "document": "document number",
-               "serial": "serial number", "banknote": "banknote serial", "container": "container number",
-               "hull": "hull number", "registration": "registration", "imei": "IMEI",
-               "payment": "card or account number"}
-
 
 def find_object(
     session: Session,
@@ -274,7 +279,8 @@ def find_object(
     for alert in rows:
         kind = alert.identifier_kind
         data = alert.data
-        reasons = [f"{_KIND_LABEL.get(kind, kind)} {identifier} exact"]
+        label = IDENTIFIER_KINDS[kind].label if kind in IDENTIFIER_KINDS else kind
+        reasons = [f"{label} {identifier} exact"]
         score = 1.0
         if CATEGORIES[alert.category].kind == "person":
             reasons = [f"identity document {identifier} of the person in the alert"]

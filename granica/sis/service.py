@@ -55,6 +55,7 @@ from granica.sis.models import (
     HitReport,
     MisusedIdentity,
 )
+from granica.sis.print_gallery import gallery_for
 from granica.sis.search import find_document, find_vehicle, search_person
 from granica.sis.validation import (
     CheckedAlert,
@@ -131,11 +132,12 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 def review_period_years(category: Category, data: dict[str, Any]) -> int:
-    """The category's period; a refusal whose national decision runs over 3 years gets 5."""
-    until = data.get("decision_valid_until")
-    if (category.code == "refusal_of_entry" and until
-            and dt.date.fromisoformat(until) > _add_years(clock.today(), 3)):
-        return 5
+    """The category's period, or its longer one when the alert's date (a refusal's national
+    decision) lies beyond the category's limit."""
+    rule = category.longer_review
+    until = data.get(rule.field) if rule else None
+    if rule and until and dt.date.fromisoformat(until) > _add_years(clock.today(), rule.beyond_years):
+        return rule.years
     return category.review_years
 
 
@@ -513,6 +515,7 @@ def _remove(session: Session, ids: list[str]) -> None:
     session.execute(sa.delete(AlertLink).where(sa.or_(AlertLink.alert_id.in_(ids),
                                                       AlertLink.other_alert_id.in_(ids))))
     session.execute(sa.delete(Alert).where(Alert.id.in_(ids)))
+    gallery_for(session).remove_alerts(ids)
 
 
 def review_warnings(session: Session, principal: Principal, *, purpose: str) -> list[dict[str, Any]]:
@@ -773,23 +776,26 @@ def _import_batch(session: Session, principal: Principal, batch: list[tuple[int,
 def export_alerts(session: Session, principal: Principal, *, purpose: str,
                   category: str | None = None, issuing_country: str | None = None,
                   chunk: int = 1000) -> Iterator[dict[str, Any]]:
-    """Every alert (filtered), one dict per alert in the API's shape; audited before streaming."""
+    """Every alert (filtered) the caller may see, one dict per alert in the API's shape.
+
+    Audited before streaming, with exactly the ids (and the count) the export yields: the
+    visibility filter runs first, on the few columns it reads, so the audit row names no
+    alert the caller was not given."""
     audit.require(session, principal, "alerts.export", action="alerts.export", subject_type=SUBJECT,
                   purpose=purpose, what="export alerts")
-    q = sa.select(Alert.id)
+    q = sa.select(Alert.id, Alert.category, Alert.sirene_only, Alert.status)
     if category:
         q = q.where(Alert.category == get_category(category).code)
     if issuing_country:
         q = q.where(Alert.issuing_country == issuing_country.upper())
-    ids = list(session.scalars(q.order_by(Alert.id)))
+    ids = [row.id for row in session.execute(q.order_by(Alert.id)) if can_see(principal, row)]
     audit.record(session, principal, "alerts.export", purpose=purpose, subject_type=SUBJECT,
                  query={"category": category, "issuing_country": issuing_country},
-                 result_count=len(ids), subject_ids=ids[:500])
+                 result_count=len(ids), subject_ids=ids)
     for start in range(0, len(ids), chunk):
         for alert in session.scalars(sa.select(Alert).where(Alert.id.in_(ids[start:start + chunk]))
                                      .order_by(Alert.id)):
-            if can_see(principal, alert):
-                yield alert_view(session, principal, alert)
+            yield alert_view(session, principal, alert)
 
 
 def reindex_all(session: Session, principal: Principal, *, purpose: str = "reindex names") -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from granica import clock
 from granica.errors import ValidationError
 from granica.sis import name_matching
-from granica.sis.categories import Category, FieldSpec, get_category
+from granica.sis.categories import IDENTIFIER_KINDS, Category, FieldSpec, get_category
 
 MAX_LIST_ITEMS = 20
 MAX_SUPPLEMENTARY = 4000
@@ -297,9 +297,7 @@ def index_entries(category: Category, data: dict[str, Any]) -> tuple[set[str], s
     return keys, idents
 
 
-SHORT_LABELS = {"vin": "VIN", "plate": "plate", "document": "no.", "serial": "serial",
-                "banknote": "serial", "container": "container", "hull": "hull",
-                "registration": "reg.", "imei": "IMEI", "payment": "card/account"}
+SHORT_LABELS = {k.code: k.short for k in IDENTIFIER_KINDS.values()}
 
 
 def summary_of(category: Category, data: dict[str, Any]) -> str:

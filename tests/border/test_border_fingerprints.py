@@ -57,6 +57,15 @@ def prints() -> dict[str, Any]:
     return {"png": png, "enrolled": extract(png["101_1"], finger_position=2)}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def warm_engine() -> None:
+    """What `granica serve` does before it answers: compile the fingerprint kernels, so that
+    numba's JIT (seconds, with its on-disk cache absent) is not timed as the source's answer."""
+    from granica.biometrics.warmup import warm_up
+
+    warm_up()
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 

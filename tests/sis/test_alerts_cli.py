@@ -55,3 +55,38 @@ def test_alerts_cli_synth_import_search_export(database: Database, tmp_path: Pat
 
     r = runner.invoke(app, ["alerts", "search", "--name", "Marko", "--dob", "1980-02-31", "--json"])
     assert isinstance(r.exception, ValidationError) and r.exception.field == "date_of_birth"
+
+
+def test_alerts_cli_reindex_rebuilds_the_keys_the_search_needs(database: Database,
+                                                                 tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from granica.sis.models import AlertIdentifier, AlertNameKey
+
+    runner = CliRunner()
+    synth = tmp_path / "alerts.jsonl"
+    assert runner.invoke(app, ["synth", "alerts", "--count", "60", "--out", str(synth),
+                               "--seed", "4"]).exit_code == 0
+    assert runner.invoke(app, ["alerts", "import", str(synth), "--json"]).exit_code == 0
+
+    def index() -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+        with database.session() as s:
+            return (set(s.execute(sa.select(AlertNameKey.alert_id, AlertNameKey.key)).tuples()),
+                    set(s.execute(sa.select(AlertIdentifier.alert_id, AlertIdentifier.kind,
+                                            AlertIdentifier.value)).tuples()))
+
+    before = index()
+    assert before[0] and before[1]
+    with database.session() as s:  # an index gone stale (keys of another name library)
+        s.execute(sa.delete(AlertNameKey))
+        s.execute(sa.delete(AlertIdentifier))
+    r = runner.invoke(app, ["alerts", "reindex"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"reindexed": 60}
+    assert "reindexed 60 alerts" in r.stderr
+    assert index() == before
+    person = next(json.loads(x) for x in synth.read_text(encoding="utf-8").splitlines()
+                  if json.loads(x)["category"] == "arrest")
+    r = runner.invoke(app, ["alerts", "search", "--name",
+                            f"{person['data']['forenames']} {person['data']['surname']}", "--json"])
+    assert person["schengen_id"] in [x["schengen_id"] for x in json.loads(r.stdout)]

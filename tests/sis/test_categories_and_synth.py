@@ -114,3 +114,43 @@ def test_future_date_of_birth_is_refused() -> None:
 def test_identifier_normalisation_is_idempotent(value: str) -> None:
     once = normalise_identifier(value)
     assert normalise_identifier(once) == once
+
+
+def test_identifier_kinds_and_searches_are_declared_once() -> None:
+    from granica.sis.categories import IDENTIFIER_KINDS, IDENTIFIER_SEARCHES
+    from granica.sis.pages import OBJECT_KINDS
+    from granica.sis.search import _ALL_KINDS
+
+    used = {f.identifier for c in CATEGORIES.values() for f in c.fields if f.identifier}
+    assert used <= set(IDENTIFIER_KINDS) and "document" in IDENTIFIER_KINDS
+    assert {k for _, kinds in IDENTIFIER_SEARCHES.values() for k in kinds} <= set(IDENTIFIER_KINDS)
+    assert set(_ALL_KINDS) == set(IDENTIFIER_KINDS)
+    assert set(OBJECT_KINDS) == {"", *IDENTIFIER_SEARCHES}
+
+
+def test_longer_review_and_national_lists_are_category_data() -> None:
+    import datetime as dt
+
+    from granica import clock
+    from granica.sis.categories import NATIONAL_LIST_CATEGORIES
+    from granica.sis.service import review_period_years
+
+    refusal = CATEGORIES["refusal_of_entry"]
+    rule = refusal.longer_review
+    assert rule is not None and [c.code for c in CATEGORIES.values() if c.longer_review] == [
+        "refusal_of_entry"]
+    far = (clock.today() + dt.timedelta(days=366 * (rule.beyond_years + 1))).isoformat()
+    near = (clock.today() + dt.timedelta(days=365)).isoformat()
+    assert review_period_years(refusal, {rule.field: far}) == rule.years
+    assert review_period_years(refusal, {rule.field: near}) == refusal.review_years
+    assert review_period_years(CATEGORIES["arrest"], {rule.field: far}) == 5
+    assert NATIONAL_LIST_CATEGORIES == ("arrest", "refusal_of_entry", "restrictive_measure",
+                                        "return")
+
+
+def test_every_role_has_its_default_purpose_in_the_roles_data() -> None:
+    from granica.api.deps import DEFAULT_PURPOSES
+    from granica.auth.permissions import ROLE_PURPOSES, ROLES
+
+    assert set(ROLE_PURPOSES) == set(ROLES)
+    assert DEFAULT_PURPOSES is ROLE_PURPOSES
