@@ -258,7 +258,7 @@ def report_pdf(report: dict[str, Any], title: str = "Monthly risk analysis") -> 
     font = _pdf_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
-        style.fontName = font  # type: ignore[attr-defined]
+        style.fontName = font
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, title=f"{title} {report['month']}")
     story: list[Any] = [Paragraph(f"{title}: {report['month']}"

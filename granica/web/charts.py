@@ -21,13 +21,13 @@ def bar_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[floa
     group_w = (width - left - right) / n
     bar_w = max(2.0, min(28.0, group_w * 0.8 / max(len(names), 1)))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" class="chart" aria-labelledby="t d">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" class="chart" aria-labelledby="t d">'),
         f'<title id="t">{escape(title)}</title>',
         f'<desc id="d">{escape(_describe(labels, series, unit))}</desc>',
         f'<text x="{left}" y="18" class="chart-title" font-weight="bold">{escape(title)}</text>',
-        f'<line x1="{left}" y1="{head + plot_h}" x2="{width - right}" y2="{head + plot_h}" '
-        'stroke="#555"/>',
+        (f'<line x1="{left}" y1="{head + plot_h}" x2="{width - right}" y2="{head + plot_h}" '
+        'stroke="#555"/>'),
     ]
     for tick in range(5):
         value = top * tick / 4
@@ -68,13 +68,13 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
     height = head + plot_h + 64 + 16 * ((len(series) + 2) // 3)
     step = (width - left - right) / max(n - 1, 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" class="chart" aria-labelledby="lt ld">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" class="chart" aria-labelledby="lt ld">'),
         f'<title id="lt">{escape(title)}</title>',
         f'<desc id="ld">{escape(_describe(labels, series, ""))}</desc>',
         f'<text x="{left}" y="18" font-weight="bold">{escape(title)}</text>',
-        f'<line x1="{left}" y1="{head + plot_h}" x2="{width - right}" y2="{head + plot_h}" '
-        'stroke="#555"/>',
+        (f'<line x1="{left}" y1="{head + plot_h}" x2="{width - right}" y2="{head + plot_h}" '
+        'stroke="#555"/>'),
     ]
     for tick in range(5):
         y = head + plot_h - plot_h * tick / 4
