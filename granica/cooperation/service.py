@@ -360,20 +360,26 @@ def _prepare(session: Session, principal: Principal, kind: str, model: RecordBas
     return _Prepared(row, _keys(kind, model, reference, bcp), goods, shares)
 
 
+def _table(model: type[Any]) -> sa.Table:
+    return cast(sa.Table, model.__table__)
+
+
 def _insert(session: Session, prepared: Sequence[_Prepared]) -> None:
+    """Core executemany inserts: the ORM's bulk path fetches generated keys row by row."""
     if not prepared:
         return
-    session.execute(sa.insert(CoopRecord), [p.row for p in prepared])
+    conn = session.connection()
+    conn.execute(_table(CoopRecord).insert(), [p.row for p in prepared])
     shares = [{"record_id": p.row["id"], "agency": a} for p in prepared for a in p.shares]
     if shares:
-        session.execute(sa.insert(CoopShare), shares)
+        conn.execute(_table(CoopShare).insert(), shares)
     keys = [{"record_id": p.row["id"], "kind": k.kind, "value": k.value, "label": k.label[:200]}
             for p in prepared for k in p.keys]
     if keys:
-        session.execute(sa.insert(CoopKey), keys)
+        conn.execute(_table(CoopKey).insert(), keys)
     goods = [g for p in prepared for g in p.goods]
     if goods:
-        session.execute(sa.insert(CoopGoods), goods)
+        conn.execute(_table(CoopGoods).insert(), goods)
 
 
 def create_record(session: Session, principal: Principal, kind: str,
