@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, str] = {
     "asylum.verify": "verify fingerprint hits as a fingerprint expert",
     "cooperation.read": "see shared inter-agency records",
     "cooperation.write": "enter shared inter-agency records",
+    "cooperation.profiles": "write and retire joint risk profiles",
     "analysis.read": "see statistics and risk analysis",
     "audit.read": "read the audit log",
     "audit.verify": "verify the audit chain",
@@ -63,11 +64,12 @@ PERMISSIONS: dict[str, str] = {
 
 ROLES: dict[str, frozenset[str]] = {
     "border_guard": frozenset(
-        {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse"}
+        {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse",
+         "cooperation.read"}
     ),
     "border_supervisor": frozenset(
         {"alerts.person.read", "alerts.object.read", "border.check", "border.refuse",
-         "border.supervise"}
+         "border.supervise", "cooperation.read", "cooperation.write", "cooperation.profiles"}
     ),
     # a kiosk or e-gate client: checks only, no refusals (a guard decides those)
     "border_kiosk": frozenset({"alerts.person.read", "alerts.object.read", "border.check"}),
@@ -85,9 +87,10 @@ ROLES: dict[str, frozenset[str]] = {
     ),
     "asylum_officer": frozenset({"asylum.enrol", "alerts.person.read"}),
     "fingerprint_expert": frozenset({"asylum.enrol", "asylum.verify"}),
-    "customs_officer": frozenset({"alerts.object.read", "cooperation.read", "cooperation.write"}),
+    "customs_officer": frozenset({"alerts.object.read", "cooperation.read", "cooperation.write",
+                                  "cooperation.profiles"}),
     "inspector": frozenset({"cooperation.read", "cooperation.write"}),
-    "risk_analyst": frozenset({"analysis.read", "cooperation.read"}),
+    "risk_analyst": frozenset({"analysis.read", "cooperation.read", "cooperation.profiles"}),
     "dpo": frozenset({"audit.read", "audit.verify", "dpo.subject_access"}),
     "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify", "border.admin"}),
 }

@@ -1,0 +1,1 @@
+"""Statistics and risk analysis over every domain (aggregates only), with charts and reports."""

@@ -1,0 +1,1 @@
+"""Code lists of the cooperation domain (TOML, each list with its source)."""

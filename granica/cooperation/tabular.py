@@ -1,0 +1,207 @@
+"""The agencies' spreadsheets: CSV (UTF-8, or a named encoding such as Windows-1250) and
+XLSX files with one record a row, flat columns turned into the kinds' input shapes.
+
+Every problem names the row and the column: an unknown column, an undecodable byte, a
+number that is not one. Rows come out one at a time, so a large file is never all in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from granica.errors import InputFormatError, ValidationError
+
+COMMON = ("occurred_at", "bcp", "location", "shared_with", "notes")
+GOODS = ("category", "quantity", "unit", "substance", "hs_code", "un_number", "cites_appendix",
+         "species", "serials", "description")
+PERSON = ("name", "nationality", "birth_date", "role", "phone", "document_number")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "seizure": COMMON + GOODS + (
+        "vehicle_plate", "vehicle_country", "carrier", "origin", "destination",
+        "transport_mode", "concealment", "detection", "value_eur")
+    + tuple(f"person_{p}" for p in PERSON),
+    "inspection": COMMON + (
+        "ched_type", "ched_reference", "consignor", "consignee", "operator",
+        "country_of_origin", "transport_mode", "transport_id", "hs_code", "net_weight_kg",
+        "description", "documentary", "identity", "physical", "laboratory", "decision",
+        "not_acceptable_action", "refusal_reasons"),
+    "incident": COMMON + (
+        "type", "stage", "detection", "direction", "impact_level", "persons_total", "minors",
+        "nationalities", "transport_mode", "vehicle_plate", "description"),
+    "case": COMMON + (
+        "case_type", "stage", "title", "route", "victims", "minors", "unaccompanied_minors",
+        "exploitation", "vehicles", "documents", "phones", "linked_records", "nrm_referral")
+    + tuple(f"suspect_{p}" for p in PERSON),
+}
+LISTS = {"shared_with", "serials", "refusal_reasons", "nationalities", "route", "exploitation",
+         "vehicles", "documents", "phones", "linked_records"}
+NUMBERS = {"quantity", "value_eur", "net_weight_kg"}
+INTEGERS = {"persons_total", "minors", "victims", "unaccompanied_minors"}
+BOOLEANS = {"nrm_referral"}
+UPPER = {"origin", "destination", "vehicle_country", "country_of_origin", "person_nationality",
+         "suspect_nationality", "nationalities", "route"}
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+def _value(column: str, raw: str, where: str) -> Any:
+    text = raw.strip()
+    if column in UPPER:
+        text = text.upper()
+    if column in LISTS:
+        return _split(text)
+    if column in NUMBERS:
+        try:
+            return float(text.replace(" ", "").replace(",", "."))
+        except ValueError:
+            raise ValidationError(f"{where}: column '{column}': '{raw}' is not a number",
+                                  field=column) from None
+    if column in INTEGERS:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError(f"{where}: column '{column}': '{raw}' is not a whole number",
+                                  field=column) from None
+    if column in BOOLEANS:
+        if text.lower() in ("1", "yes", "true", "da", "y"):
+            return True
+        if text.lower() in ("0", "no", "false", "ne", "n", ""):
+            return False
+        raise ValidationError(f"{where}: column '{column}': '{raw}' is not yes or no",
+                              field=column)
+    return text
+
+
+def row_to_payload(kind: str, row: dict[str, str], where: str) -> dict[str, Any]:
+    """A flat row as the kind's input: goods, checks and the person become nested."""
+    allowed = COLUMNS[kind]
+    values = {c: _value(c, v, where) for c, v in row.items() if v is not None and str(v).strip()}
+    out: dict[str, Any] = {c: v for c, v in values.items()
+                           if c in COMMON and c not in ("category",)}
+    if kind == "seizure":
+        line = {c: values[c] for c in GOODS if c in values}
+        out["goods"] = [line]
+        for c in allowed:
+            if c not in COMMON and c not in GOODS and not c.startswith("person_") and c in values:
+                out[c] = values[c]
+        person = {p: values[f"person_{p}"] for p in PERSON if f"person_{p}" in values}
+        if person:
+            out["persons"] = [person]
+    elif kind == "inspection":
+        checks = {c: values[c] for c in ("documentary", "identity", "physical", "laboratory")
+                  if c in values}
+        commodity = {c: values[c] for c in ("hs_code", "net_weight_kg", "description")
+                     if c in values}
+        out.update({"checks": checks, "commodities": [commodity]})
+        for c in ("ched_type", "ched_reference", "consignor", "consignee", "operator",
+                  "country_of_origin", "transport_mode", "transport_id", "decision",
+                  "not_acceptable_action", "refusal_reasons"):
+            if c in values:
+                out[c] = values[c]
+    elif kind == "case":
+        for c in allowed:
+            if c not in COMMON and not c.startswith("suspect_") and c in values:
+                out[c] = values[c]
+        suspect = {p: values[f"suspect_{p}"] for p in PERSON if f"suspect_{p}" in values}
+        if suspect:
+            out["suspects"] = [suspect]
+    else:
+        for c in allowed:
+            if c not in COMMON and c in values:
+                out[c] = values[c]
+    return out
+
+
+def _check_header(kind: str, header: list[str], source: str) -> list[str]:
+    names = [h.strip().lower() for h in header]
+    allowed = set(COLUMNS[kind])
+    unknown = [h for h in names if h and h not in allowed]
+    if unknown:
+        raise ValidationError(
+            f"{source}: unknown column(s) {', '.join(repr(u) for u in unknown)} for {kind} "
+            f"records; the columns are: {', '.join(COLUMNS[kind])}", field="header")
+    if "occurred_at" not in names:
+        raise ValidationError(f"{source}: the header has no 'occurred_at' column",
+                              field="header")
+    return names
+
+
+def read_csv(kind: str, stream: BinaryIO, source: str = "file",
+             encoding: str = "utf-8") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a CSV file (header on line 1; `,` or `;` as separator) as (place, payload)."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValidationError(f"unknown encoding '{encoding}'; use utf-8, cp1250 or utf-16",
+                              field="encoding") from None
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+                            errors="strict", newline="")
+    line = 1
+    try:
+        first = text.readline()
+        dialect = ";" if first.count(";") > first.count(",") else ","
+        header = _check_header(kind, next(csv.reader([first], delimiter=dialect)), source)
+        reader = csv.reader(text, delimiter=dialect)
+        for line, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise ValidationError(f"{source} line {line}: {len(cells)} cells, the header "
+                                      f"has {len(header)}", field="row")
+            where = f"{source} line {line}"
+            yield where, row_to_payload(kind, dict(zip(header, cells)), where)
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(
+            f"{source} near line {line + 1}: bytes that are not {encoding} ({exc.reason}); save "
+            "the sheet as CSV UTF-8, or give the file's encoding with --encoding (e.g. cp1250)",
+            field="encoding") from None
+    except csv.Error as exc:
+        raise InputFormatError(f"{source} line {line}: {exc}", field="row") from None
+
+
+def read_xlsx(kind: str, path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of the first sheet of an XLSX workbook (header on row 1)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFormatError(f"{path.name} is not a readable XLSX workbook ({exc}); save it "
+                               "again from the spreadsheet program as .xlsx", field="file") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        first = next(rows, None)
+        if first is None:
+            return
+        header = _check_header(kind, ["" if c is None else str(c) for c in first],
+                               f"{path.name} sheet '{sheet.title}'")
+        for number, cells in enumerate(rows, start=2):
+            if all(c is None or str(c).strip() == "" for c in cells):
+                continue
+            values = {h: _cell(c) for h, c in zip(header, cells) if h}
+            where = f"{path.name} sheet '{sheet.title}' row {number}"
+            yield where, row_to_payload(kind, values, where)
+    finally:
+        book.close()
+
+
+def _cell(value: Any) -> str:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,100 @@
+"""Spreadsheet imports: all rows or none, every problem named by row and column."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from granica.cooperation import service, tabular
+from granica.errors import InputFormatError, ValidationError
+from granica.storage import Database
+from tests.cooperation.conftest import BCP, CUSTOMS
+
+pytestmark = pytest.mark.db
+
+HEADER = "occurred_at;bcp;category;quantity;hs_code;vehicle_plate;carrier;origin;destination\n"
+
+
+def _rows(n: int, bad_at: int | None = None) -> str:
+    lines = [HEADER]
+    for i in range(n):
+        quantity = "-5" if i == bad_at else f"{1000 + i},5"
+        lines.append(f"2026-11-{1 + i % 28:02d}T10:00:00Z;{BCP};cigarettes;{quantity};240220;"
+                     f"BG{i:04d}AB;Trans Balkan;TR;DE\n")
+    return "".join(lines)
+
+
+def _import(db: Database, data: bytes, encoding: str = "utf-8") -> dict[str, object]:
+    with db.session() as s:
+        return service.import_records(s, CUSTOMS, "seizure",
+                                      tabular.read_csv("seizure", io.BytesIO(data), "seizures.csv",
+                                                       encoding), purpose="import")
+
+
+def test_a_csv_is_imported_with_decimal_commas(coop_db: Database) -> None:
+    result = _import(coop_db, _rows(30).encode())
+    assert result["imported"] == 30
+    with coop_db.session() as s:
+        found = service.list_records(s, CUSTOMS, purpose="x", key_kind="vehicle",
+                                     key_value="BG0007AB")
+        assert found.records[0].data["goods"][0]["quantity"] == 1007.5
+
+
+def test_one_bad_row_stops_the_import_and_stores_nothing(coop_db: Database) -> None:
+    with pytest.raises(ValidationError, match=r"seizures.csv line 13: field 'goods.0.quantity'"):
+        _import(coop_db, _rows(30, bad_at=11).encode())
+    with coop_db.session() as s:
+        assert service.list_records(s, CUSTOMS, purpose="x").total == 0
+
+
+def test_broken_encoding_and_unknown_columns_are_named(coop_db: Database) -> None:
+    data = (HEADER + f"2026-11-02T10:00:00Z;{BCP};cigarettes;5;2402;Š1;Trans;TR;DE\n").encode(
+        "cp1250")
+    with pytest.raises(InputFormatError, match="line 2.*--encoding"):
+        _import(coop_db, data)
+    assert _import(coop_db, data, encoding="cp1250")["imported"] == 1
+    with pytest.raises(ValidationError, match="unknown column.*'colour'"):
+        _import(coop_db, b"occurred_at;colour\n2026-11-02T10:00:00Z;red\n")
+    with pytest.raises(ValidationError, match="no records"):
+        _import(coop_db, HEADER.encode())
+
+
+def test_an_xlsx_workbook_is_imported(coop_db: Database, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["occurred_at", "bcp", "type", "persons_total", "minors", "nationalities"])
+    sheet.append(["2026-11-03T02:00:00Z", None, "unauthorised_crossing", 14, 2, "AF, SY"])
+    sheet.append(["2026-11-04T03:00:00Z", BCP, "document_fraud", 1, 0, "TR"])
+    path = tmp_path / "incidents.xlsx"
+    book.save(path)
+    with coop_db.session() as s:
+        result = service.import_records(s, CUSTOMS, "incident", tabular.read_xlsx("incident", path),
+                                        purpose="import")
+    assert result["imported"] == 2
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputFormatError, match="not a readable XLSX"):
+        list(tabular.read_xlsx("incident", tmp_path / "broken.xlsx"))
+
+
+def test_the_command_line_import_shows_progress(coop_db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "seizures.csv"
+    path.write_text(_rows(5), encoding="utf-8")
+    env = {"GRANICA_DATABASE_URL": coop_db.url, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "granica", "cooperation", "import", str(path),
+                           "--kind", "seizure", "--agency", "CUSTOMS", "--json"],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["imported"] == 5
+    assert "5 rows imported" in done.stderr
+    bad = subprocess.run([sys.executable, "-m", "granica", "cooperation", "import", str(path),
+                          "--kind", "seizure"], capture_output=True, text=True, env=env,
+                         timeout=120, check=False)
+    assert bad.returncode != 0 and "--agency" in bad.stderr
