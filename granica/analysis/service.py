@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from granica.audit import service as audit
 from granica.auth.principal import Principal
 from granica.cooperation import service as cooperation
-from granica.cooperation.codelists import codelists
 from granica.errors import ValidationError
 
 PERMISSION = "analysis.read"
@@ -63,7 +62,7 @@ def monthly_report(session: Session, principal: Principal, month_text: str, purp
     """The country's (or one crossing point's) monthly risk-analysis report."""
     _require(session, principal, purpose, "see risk analysis")
     period = month(month_text)
-    lists = codelists()
+    lists = cooperation.code_lists()
     goods = cooperation.goods_totals(session, since=period.since, until=period.until, bcp=bcp)
     seizures_by_goods: dict[str, dict[str, float]] = {}
     seizures_by_bcp: dict[str, int] = {}
@@ -152,7 +151,7 @@ def _fran(incidents: list[tuple[str, str | None, int, int]], refusals: dict[str,
     false_docs = sum(p or n for c, _b, n, p in incidents if c == "document_fraud")
     values = {"1A": between, "1B": at_bcp, "2": facilitation + cases_by_type.get("smuggling", 0),
               "4": int(refusals.get("total", 0)), "6": false_docs}
-    labels = codelists().fran
+    labels = cooperation.code_lists().fran
     return {code: {"label": labels[code], "value": value} for code, value in values.items()}
 
 

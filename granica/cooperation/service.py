@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from granica import clock
 from granica.audit import service as audit
 from granica.auth.principal import Principal
-from granica.cooperation.codelists import codelists
+from granica.cooperation.codelists import CodeLists, codelists
 from granica.cooperation.models import (
     CoopGoods,
     CoopKey,
@@ -59,6 +59,11 @@ KEY_KINDS = ("vehicle", "company", "route", "commodity", "bcp", "person", "phone
 EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 # Clocks of the agencies' machines differ a little; more than this ahead is a wrong date.
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
+
+
+def code_lists() -> CodeLists:
+    """The cooperation code lists (goods, FRAN indicators, ...), for other domains' reports."""
+    return codelists()
 
 
 # --- normalisation -------------------------------------------------------------------------
