@@ -1,5 +1,10 @@
-"""Border checks against the running API with a large alert register (issue 6 targets: with
-1,000,000 alerts, a check without fingerprints p95 < 100 ms and >= 100 checks/s on 2 cores).
+"""Border checks against the running API with a large alert register (issue 10 targets: with
+1,000,000 alerts, a check without fingerprints p95 < 50 ms for one client, and >= 100
+checks/s on 2 cores with p95 < 100 ms at that rate).
+
+The travellers are what a crossing point sees: 5% are the persons of alerts, the others carry
+surnames and given names drawn from the register's own person alerts (namesakes, whom the
+name search finds and must score), not names made up to miss.
 
 Loads the alert register's synthetic alerts (`granica.sis.synth`) through
 `sis.service.import_alerts` into a bench database that is kept between runs (or copies the
@@ -43,9 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 BCP = "RS-BENCH"
 KIOSK = "bench.kiosk"
-FORENAMES = ("Marko", "Ana", "John", "Maria", "Ahmed", "Olena", "Mehmet", "Peter", "Elena")
-SYLLABLES = ("ka", "ri", "mo", "ven", "sto", "la", "dra", "ni", "pe", "tro", "vi", "ja", "ko",
-             "bor", "sla", "mi", "ra", "din", "go", "zo", "lu", "ne", "ta")
+NAME_SAMPLE = 5000  # person alerts whose names make up the travellers' names
 SEED = 6
 
 
@@ -53,11 +56,12 @@ def log(message: str) -> None:
     print(f"[border bench] {message}", file=sys.stderr, flush=True)
 
 
-def unknown_person(rng: random.Random) -> tuple[str, str, dt.date]:
-    """A traveller made up on the spot (names unlikely to be in the register)."""
-    surname = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5))).upper()
+def namesake(rng: random.Random, names: dict[str, list[str]]) -> tuple[str, str, dt.date]:
+    """A traveller whose surname and given name are drawn, each on its own, from the names in
+    the register (so travellers share names with alerts the way real namesakes do), with a
+    date of birth of their own: the person search finds candidates and has to score them."""
     birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(365 * 60))
-    return surname, rng.choice(FORENAMES).upper(), birth
+    return rng.choice(names["surnames"]), rng.choice(names["given_names"]), birth
 
 
 # --- the register ----------------------------------------------------------------------------
@@ -82,9 +86,10 @@ def schema_current(url: str) -> bool:
         db.dispose()
 
 
-def prepare_database(url: str, alerts: int) -> list[dict[str, str]]:
+def prepare_database(url: str, alerts: int) -> dict[str, Any]:
     """Load the alerts unless already there, add the crossing point; returns a sample of
-    person alerts (names in MRZ form, date of birth) for the travellers who should hit."""
+    person alerts (names in MRZ form, date of birth) for the travellers who should hit, and
+    the surnames and given names of a random sample of person alerts for all the others."""
     import sqlalchemy as sa
 
     from granica.auth.principal import system_principal
@@ -127,16 +132,32 @@ def prepare_database(url: str, alerts: int) -> list[dict[str, str]]:
             Alert.category.in_(("arrest", "refusal_of_entry", "missing_no_protection",
                                 "judicial_procedure", "return")),
             sa.func.length(Alert.date_of_birth) == 10).limit(500)).all()
+        sample = s.execute(sa.select(Alert.data).where(Alert.kind == "person")
+                           .order_by(sa.func.random()).limit(NAME_SAMPLE)).all()
     db.dispose()
+
+    def mrz_name(value: str) -> str:
+        return transliterate(value).replace("<", " ").strip()
+
     known = []
     for (data,) in rows:
         try:
-            known.append({"surname": transliterate(data["surname"]).replace("<", " "),
-                          "given_names": transliterate(data["forenames"]).replace("<", " "),
+            known.append({"surname": mrz_name(data["surname"]),
+                          "given_names": mrz_name(data["forenames"]),
                           "birth_date": data["date_of_birth"]})
         except GranicaError:  # a name the MRZ cannot carry: not a traveller for this bench
             continue
-    return known
+    surnames, given = [], []
+    for (data,) in sample:
+        try:
+            surname = mrz_name(data.get("surname") or "")
+            forenames = mrz_name(data.get("forenames") or "")
+        except GranicaError:
+            continue
+        if surname and forenames:
+            surnames.append(surname)
+            given.append(forenames.split()[0])
+    return {"known": known, "names": {"surnames": surnames, "given_names": given}}
 
 
 def kiosk_token(url: str) -> str:
@@ -160,12 +181,14 @@ def kiosk_token(url: str) -> str:
 
 # --- the load (runs in a second process) -------------------------------------------------------
 
-def requests(seed: int, known: list[dict[str, str]]) -> Iterator[dict[str, Any]]:
-    """Travellers: 95% unknown, 5% the person of a (visible) alert, as their passport reads."""
+def requests(seed: int, travellers: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Travellers: 5% the person of a (visible) alert, as their passport reads; the others
+    namesakes made of the register's own surnames and given names."""
     from granica.documents import generate_mrz
 
     rng = random.Random(seed)
     expiry = (dt.date.today() + dt.timedelta(days=1500)).strftime("%y%m%d")
+    known, names = travellers["known"], travellers["names"]
     n = 0
     while True:
         n += 1
@@ -174,7 +197,7 @@ def requests(seed: int, known: list[dict[str, str]]) -> Iterator[dict[str, Any]]
             surname, forename = k["surname"], k["given_names"]
             birth = dt.date.fromisoformat(k["birth_date"])
         else:
-            surname, forename, birth = unknown_person(rng)
+            surname, forename, birth = namesake(rng, names)
         nationality = rng.choice(("SRB", "D", "USA", "UKR", "TUR", "BIH", "HRV"))
         mrz = generate_mrz("TD3", {
             "document_code": "P", "issuing_state": nationality, "surname": surname,
@@ -185,7 +208,7 @@ def requests(seed: int, known: list[dict[str, str]]) -> Iterator[dict[str, Any]]
 
 
 def load_client(port: int, token: str, seconds: float, concurrency: int,
-                known: list[dict[str, str]]) -> dict[str, Any]:
+                travellers: dict[str, Any]) -> dict[str, Any]:
     latencies: list[float] = []
     decisions: dict[str, int] = {}
     errors: list[str] = []
@@ -196,7 +219,7 @@ def load_client(port: int, token: str, seconds: float, concurrency: int,
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                    "X-Purpose": "border check benchmark"}
-        for body in requests(1000 + k + int(time.time()) % 100_000 * 10, known):
+        for body in requests(1000 + k + int(time.time()) % 100_000 * 10, travellers):
             if time.perf_counter() >= stop_at:
                 break
             t0 = time.perf_counter()
@@ -227,7 +250,7 @@ def load_client(port: int, token: str, seconds: float, concurrency: int,
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else [0.0] * 99
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) >= 2 else [0.0] * 99
     return {
         "concurrency": concurrency, "seconds": round(elapsed, 2), "checks": len(latencies),
         "checks_per_second": round(len(latencies) / elapsed, 1),
@@ -338,20 +361,22 @@ def main() -> None:
     p.add_argument("--known", default="", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.load_client:
-        known = json.loads(Path(args.known).read_text()) if args.known else []
+        travellers = json.loads(Path(args.known).read_text())
         print(json.dumps(load_client(args.port, args.token, args.seconds, args.concurrency,
-                                     known)))
+                                     travellers)))
         return
 
     url, backend = database_url(args)
     log(f"database: {backend} ({url.split('@')[-1]})")
     started = time.perf_counter()
-    known = prepare_database(url, args.alerts)
+    travellers = prepare_database(url, args.alerts)
+    if not travellers["names"]["surnames"]:
+        raise SystemExit("the register holds no person alert with a name the MRZ can carry")
     token = kiosk_token(url)
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="granica-bench-data-"))
     known_file = data_dir / "known-travellers.json"
-    known_file.write_text(json.dumps(known))
+    known_file.write_text(json.dumps(travellers))
     env = {**os.environ, "GRANICA_DATABASE_URL": url, "GRANICA_DATA_DIR": str(data_dir),
            "GRANICA_LOG_LEVEL": "WARNING"}
     log(f"starting the API on 127.0.0.1:{port} with {args.workers} worker(s)")
@@ -383,10 +408,13 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average": [round(x, 1) for x in os.getloadavg()],  # a shared machine skews it
         "python": platform.python_version(),
+        "travellers": {"alert_persons": 0.05, "namesakes_from_register": 0.95,
+                       "name_sample": len(travellers["names"]["surnames"])},
         "single_client": single,
         "loaded": loaded,
-        "targets": {"p95_ms": 100, "checks_per_second": 100},
-        "p95_under_100ms": single["latency_ms"]["p95"] < 100,
+        "targets": {"single_p95_ms": 50, "loaded_p95_ms": 100, "checks_per_second": 100},
+        "single_p95_under_50ms": single["latency_ms"]["p95"] < 50,
+        "loaded_p95_under_100ms": loaded["latency_ms"]["p95"] < 100,
         "throughput_at_least_100": loaded["checks_per_second"] >= 100,
         "total_seconds": round(time.perf_counter() - started, 1),
     }
