@@ -3,7 +3,6 @@ headers, and the upload size limit."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -202,42 +201,3 @@ class CatchAllMiddleware:
 
             response = await self.handler(Request(scope, receive), exc)
             await response(scope, receive, send)
-
-
-def json_log_line(record: logging.LogRecord) -> str:
-    out: dict[str, Any] = {
-        "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        + f".{int(record.msecs):03d}Z",
-        "level": record.levelname.lower(),
-        "logger": record.name,
-        "message": record.getMessage(),
-    }
-    fields = getattr(record, "fields", None)
-    if isinstance(fields, dict):
-        out.update(fields)
-    if record.exc_info:
-        out["exception"] = logging.Formatter().formatException(record.exc_info)
-    return json.dumps(out, ensure_ascii=False, default=str)
-
-
-class JSONFormatter(logging.Formatter):
-    """One JSON object per line, for the log collector."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json_log_line(record)
-
-
-def configure_json_logging(level: str = "INFO") -> None:
-    """Send every logger (uvicorn's included) to stderr as JSON lines."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JSONFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        lg = logging.getLogger(name)
-        lg.handlers[:] = []
-        lg.propagate = True
-    # our own access log replaces uvicorn's (which would print query strings)
-    logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -112,13 +112,13 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     import uvicorn
 
     from granica.api.app import create_app
-    from granica.api.middleware import configure_json_logging
     from granica.jobs import Scheduler
+    from granica.ops.logging import configure_logging
     from granica.settings import get_settings
     from granica.storage import get_database
 
     settings = get_settings()
-    configure_json_logging(settings.log_level)
+    configure_logging(settings.log_level)
     db = database or get_database()
     if migrate:
         db.upgrade()

@@ -1,4 +1,6 @@
-"""Structured JSON logs: one JSON object per line on stderr, for `granica serve` and the CLI."""
+"""Structured JSON logs: one JSON object per line on stderr, for `granica serve` and the CLI.
+The one logging set-up of Granica: the API's access log (`granica.access`, written by the
+request middleware) goes through it too."""
 
 from __future__ import annotations
 
@@ -52,3 +54,7 @@ def configure_logging(level: str | None = None, stream: TextIO | None = None) ->
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # the request middleware's access log replaces uvicorn's, which would print query strings
+    # (they may hold names)
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(logging.WARNING)
