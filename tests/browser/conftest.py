@@ -24,6 +24,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def wait_for_focus(page: object, element_id: str, timeout_ms: float = 10_000) -> None:
+    """Wait until the element with this id has the focus. A page gives it with `autofocus`
+    or a script, which Chromium applies at its next rendering step, after the load event
+    on a busy machine: asserting the focus right after the load is a race."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "(id) => document.activeElement && document.activeElement.id === id",
+        arg=element_id, timeout=timeout_ms)
+
+
 @dataclass
 class LiveServer:
     url: str

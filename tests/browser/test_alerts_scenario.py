@@ -20,7 +20,7 @@ from granica.audit.signing import sign_head
 from granica.audit.verify import verify
 from granica.sis.categories import CATEGORIES
 from granica.storage import Database
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, wait_for_focus
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERT_URL = re.compile(r".*/alerts/([0-9a-f-]{36})$")
@@ -36,7 +36,7 @@ def keyboard_login(page: Any, server: LiveServer, username: str, target: str) ->
     page.goto(server.url + target)
     page.wait_for_url("**/login**")
     # the user name field has the focus as the page opens
-    assert page.evaluate("() => document.activeElement.id") == "username"
+    wait_for_focus(page, "username")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(server.users[username])
@@ -155,11 +155,12 @@ def test_enter_validate_find_in_cyrillic_audited_and_verified(live_server: LiveS
 
     # --- 3. a border guard searches in Cyrillic and opens the alert -------------------------
     keyboard_login(page, live_server, "border.guard", "/alerts")
-    assert page.evaluate("() => document.activeElement.id") == "name"
+    wait_for_focus(page, "name")
     page.keyboard.type("Ђорђе Јовановић")
     page.fill("#date_of_birth", DOB)
     page.fill("#purpose-person", SEARCH_PURPOSE)
-    page.click("#search-person")
+    with page.expect_navigation(wait_until="load"):
+        page.click("#search-person")
     page.wait_for_selector("#results")
     hit = page.locator(f'#results li.result[data-alert-id="{alert_id}"]')
     assert hit.count() == 1, page.locator("main").inner_text()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, wait_for_focus
 
 
 def tab_to(page: Any, selector: str, limit: int = 30) -> None:
@@ -33,7 +33,7 @@ def test_keyboard_only_login_switch_to_cyrillic_and_logout(live_server: LiveServ
     assert page.title().startswith("Log in")
 
     # the user name field has the focus when the page opens, visibly marked
-    assert page.evaluate("() => document.activeElement.id") == "username"
+    wait_for_focus(page, "username")
     assert focus_ring(page).startswith("solid")
     page.keyboard.type("border.guard")
     page.keyboard.press("Tab")
