@@ -61,7 +61,7 @@ def test_guard_lane_page_go_then_hit(app_client: tuple[TestClient, Seeded]) -> N
                                           "direction": "entry", "mrz": wanted})
     assert 'data-decision="hit"' in r.text
     assert "Arrest the person" in r.text
-    assert 'class="warnings" role="alert">Warning: violent<' in r.text
+    assert 'class="warnings" role="alert">Warning: VIOLENT<' in r.text
     assert r.text.index('class="warnings"') < r.text.index("Arrest the person")
     assert "/border/refusals/new?check_id=" in r.text
 
