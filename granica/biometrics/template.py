@@ -32,13 +32,15 @@ BIFURCATION = 2
 OTHER = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Template:
     """Minutiae of one finger at a known resolution.
 
     `minutiae` is a read-only float32 array of shape (n, 5): x, y (pixels),
     angle (radians), type (0 other, 1 ridge ending, 2 bifurcation), quality (0-100).
     `secondary` has the same form: the minutiae of the second extractor (may be empty).
+    Two templates are equal when every field and every minutia is; equal templates hash
+    alike, so templates can be set members and dictionary keys.
     """
 
     width: int
@@ -47,7 +49,6 @@ class Template:
     ppi: int = 500
     finger_position: int = 0
     quality: int = 0
-    version: int = field(default=TEMPLATE_VERSION)
     secondary: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.float32))
 
     def __post_init__(self) -> None:
@@ -60,12 +61,30 @@ class Template:
     def __len__(self) -> int:
         return int(self.minutiae.shape[0])
 
+    @property
+    def version(self) -> int:
+        """The serialised form's version: 2 with a second extractor's set, else 1."""
+        return 2 if len(self.secondary) else 1
+
+    def _scalars(self) -> tuple[int, int, int, int, int]:
+        return (self.width, self.height, self.ppi, self.finger_position, self.quality)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Template):
+            return NotImplemented
+        return (self._scalars() == other._scalars()
+                and np.array_equal(self.minutiae, other.minutiae)
+                and np.array_equal(self.secondary, other.secondary))
+
+    def __hash__(self) -> int:
+        return hash((self._scalars(), self.minutiae.tobytes(), self.secondary.tobytes()))
+
     def to_bytes(self) -> bytes:
         """Compact serialised form: 13-byte header plus 8 bytes per minutia; with a
         secondary set (version 2), a 2-byte count and 8 bytes per secondary minutia
         follow. A template without one is written as version 1, which older readers know."""
         m = self.minutiae
-        version = 2 if len(self.secondary) else 1
+        version = self.version
         parts = [
             _HEADER.pack(
                 _MAGIC, version, self.width, self.height, self.ppi,
@@ -140,5 +159,7 @@ def _unpack_rows(data: bytes, start: int, count: int, what: str) -> np.ndarray:
         x, y, turn, t, q = _MINUTIA.unpack_from(data, start + i * _MINUTIA.size)
         if t > 2:
             raise InputFormatError(f"{what} {i}: type {t} is not 0, 1 or 2")
+        if q > 100:
+            raise InputFormatError(f"{what} {i}: quality {q} is above 100")
         rows.append((x, y, turn / 65536 * 2 * math.pi, t, q))
     return np.array(rows, dtype=np.float32).reshape(-1, 5)

@@ -103,13 +103,20 @@ def test_wrong_resolution(fvc_dir: Path, ppi: int) -> None:
 
 
 def test_corrupt_bytes_never_crash(fvc_dir: Path) -> None:
-    data = bytearray(_png(np.asarray(Image.open(fvc_dir / "101_1.tif"))))
+    original = np.asarray(Image.open(fvc_dir / "101_1.tif"))
+    data = bytearray(_png(original))
     rng = np.random.default_rng(1)
-    for _ in range(20):
+    accepted = 0
+    for size in [1, 2, 30] * 20:
         bad = bytearray(data)
-        for pos in rng.integers(8, len(bad), size=30):
+        for pos in rng.integers(8, len(bad), size=size):
             bad[int(pos)] = int(rng.integers(0, 256))
         try:
-            to_pixels(bytes(bad))
+            image = to_pixels(bytes(bad))
         except GranicaError:
-            pass
+            continue
+        # PNG's checksums leave no silent damage: what is accepted is the scan as it was
+        accepted += 1
+        assert image.ppi == 500 and image.pixels.dtype == np.uint8
+        assert np.array_equal(image.pixels, original)
+    assert accepted < 60  # the corruptions were seen, not all passed over
