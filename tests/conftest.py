@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -15,11 +16,16 @@ def shared_path(*parts: str) -> Path:
     """Path inside ../shared/data; skips the test when it is absent, fails under CI."""
     path = SHARED.joinpath("data", *parts)
     if not path.exists():
-        message = f"shared test data not found at {path} (check out ../shared beside the repo)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"shared test data not found at {path} (check out ../shared beside the repo)")
     return path
+
+
+def missing(message: str) -> NoReturn:
+    """Skip a test whose data or system package is absent; under CI (CI=true) that is an
+    error of the machine's set-up, so the test fails instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

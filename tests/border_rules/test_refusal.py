@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from granica.border.refusal import (
     validate_decision,
 )
 from granica.errors import ValidationError
-from tests.conftest import shared_path
+from tests.conftest import missing, shared_path
 
 
 def _decision(**changes: object) -> RefusalDecision:
@@ -47,11 +46,8 @@ def pdf_font() -> Path:
     shared-data skips (tests.conftest.shared_path)."""
     font = find_font()
     if font is None:
-        message = ("needs a TTF with Cyrillic: install Debian package fonts-dejavu-core "
-                   f"or set {refusal.FONT_ENV}")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("needs a TTF with Cyrillic: install Debian package fonts-dejavu-core "
+                f"or set {refusal.FONT_ENV}")
     return font
 
 

@@ -10,14 +10,24 @@ import pytest
 
 from granica.documents.image import read_mrz_image
 from granica.errors import InputFormatError
+from tests.conftest import missing
 
 OCR_B = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")  # Debian package fonts-ocr-b
 MRZ = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
 
-needs_ocr = pytest.mark.skipif(
-    shutil.which("tesseract") is None or not OCR_B.is_file(),
-    reason="needs Debian packages tesseract-ocr, tesseract-ocr-eng and fonts-ocr-b",
-)
+
+def require_ocr(font: Path = OCR_B) -> None:
+    """Tesseract and the OCR-B font; without them the test skips, and fails under CI."""
+    if shutil.which("tesseract") is None or not font.is_file():
+        missing("needs Debian packages tesseract-ocr, tesseract-ocr-eng and fonts-ocr-b")
+
+
+@pytest.fixture
+def ocr() -> None:
+    require_ocr()
+
+
+needs_ocr = pytest.mark.usefixtures("ocr")
 
 
 def _render(path: Path, mrz: str) -> None:
@@ -99,3 +109,12 @@ def test_image_without_mrz_gives_an_error_result(tmp_path: Path) -> None:
     result = read_mrz_image(blank)
     assert not result.valid
     assert result.errors[0]["code"] == "no_mrz_found"
+
+
+def test_missing_ocr_tools_fail_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="fonts-ocr-b"):
+        require_ocr(tmp_path / "no-font.otf")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        require_ocr(tmp_path / "no-font.otf")
