@@ -77,7 +77,8 @@ def prepare(template: Template, params: MCCParams = MCCParams(), secondary: bool
 
 
 @functools.lru_cache(maxsize=8)
-def _min_common(params: MCCParams) -> int:
+def min_common(params: MCCParams) -> int:
+    """How many valid cells two cylinders must share to be compared (cached per parameters)."""
     # Matchable cylinders share this many valid cells of those inside the radius.
     inside = sum(
         1 for i in range(NS) for j in range(NS)
@@ -108,7 +109,7 @@ def compare_cylinders(ca: Cylinders, cb: Cylinders, params: MCCParams = MCCParam
         return Comparison(0.0, np.zeros((0, 3), dtype=np.float32))
     gamma = similarity_matrix(
         ca.bits, ca.masks, ca.theta, cb.bits, cb.masks, cb.theta,
-        _min_common(params), params.max_rotation,
+        min_common(params), params.max_rotation,
     )
     n_p = n_pairs(len(ca), len(cb), params)
     score, pairs = lssr(
@@ -131,7 +132,7 @@ def quick_score(a: Probe, b: Probe, params: MCCParams = MCCParams()) -> float:
         return 0.0
     gamma = similarity_matrix(
         ca.bits, ca.masks, ca.theta, cb.bits, cb.masks, cb.theta,
-        _min_common(params), params.max_rotation,
+        min_common(params), params.max_rotation,
     )
     return float(lss_score(gamma, n_pairs(len(ca), len(cb), params)))
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from granica.biometrics.compare import (
     Probe,
-    _min_common,
     compare,
     compare_cylinders,
+    min_common,
     on_fused_scale,
     prepare,
 )
@@ -220,7 +220,7 @@ def search_shard(
     pb, pm, pt, pn, pos = _probe_arrays(probe)
     scores = _lss_scan(
         pb, pm, pt, pn, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
-        shard.norms, shard.offsets, shard.position_array, _min_common(params), params.max_rotation,
+        shard.norms, shard.offsets, shard.position_array, min_common(params), params.max_rotation,
         params.min_np, params.max_np, params.mu_p, params.tau_p,
     )
     k = min(max(rescore, top), len(shard))

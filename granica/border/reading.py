@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from granica import clock
 from granica.border.schemas import Reason, TypedDocument
 from granica.documents import parse_mrz
 from granica.documents.mrz import country_codes
@@ -94,7 +95,7 @@ _MRZ_WARNING_REASONS = {
 
 def read_mrz(text: str) -> tuple[DocumentData | None, list[Reason]]:
     """Parse and validate the MRZ; every problem becomes a reason (the check fails closed)."""
-    result = parse_mrz(text)
+    result = parse_mrz(text, today=clock.today())
     if result.errors or not result.fields:
         detail = "; ".join(e.get("message", str(e)) for e in result.errors)
         return None, [reason("mrz_unreadable", detail[:300] or "no fields recognised")]

@@ -74,10 +74,11 @@ def parse(
     Malformed input is reported in `errors` with valid false and exit status 0, so that scripts
     can read the JSON. Example: printf 'P<UTO...\\nL898...' | granica mrz parse --json
     """
+    from granica import clock
     from granica.documents import parse_mrz
 
     text = mrz if mrz is not None else sys.stdin.read()
-    _emit(parse_mrz(text).to_dict(), as_json)
+    _emit(parse_mrz(text, today=clock.today()).to_dict(), as_json)
 
 
 @app.command("scan")
@@ -88,10 +89,11 @@ def scan(
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Read the MRZ from a photo or scan (PassportEye + tesseract) and validate it like `parse`."""
+    from granica import clock
     from granica.documents.image import read_mrz_image
 
     if not image.is_file():
         raise InputFormatError(
             f"{image}: no such file; give the path of a photo or scan", field="image"
         )
-    _emit(read_mrz_image(image).to_dict(), as_json)
+    _emit(read_mrz_image(image, today=clock.today()).to_dict(), as_json)

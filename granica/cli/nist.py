@@ -173,12 +173,13 @@ def build(
     Example: granica nist build prints/ subject.json out.an2
     """
     from granica.biometrics.formats.images import read_image
+    from granica import clock
     from granica.biometrics.formats.tenprint import (
         TransactionHeader,
         build_transaction,
-        gmt_now,
+        dat_date,
+        gmt_stamp,
         tenprint_from_images,
-        today,
     )
     from granica.errors import InputFormatError, ValidationError
 
@@ -208,10 +209,10 @@ def build(
         dai=head["DAI"],
         ori=head["ORI"],
         tcn=head["TCN"],
-        date=head.get("DAT") or today(),
+        date=head.get("DAT") or dat_date(clock.today()),
         version=head.get("VER", "0502"),
         priority=head.get("PRY"),
-        gmt=head.get("GMT") or gmt_now(),
+        gmt=head.get("GMT") or gmt_stamp(clock.now()),
         domain=tuple(head["DOM"]) if head.get("DOM") else None,
     )
     faces = []

@@ -41,7 +41,7 @@ def _check_image(path: Path) -> None:
         ) from None
 
 
-def read_mrz_image(path: str | Path, *, today: dt.date | None = None) -> MrzResult:
+def read_mrz_image(path: str | Path, *, today: dt.date) -> MrzResult:
     """Find and read the MRZ in an image and validate it like typed input.
 
     Raises InputFormatError for a missing, corrupt or non-image file, ServiceUnavailable when

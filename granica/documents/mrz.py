@@ -15,7 +15,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from granica import clock
 from granica.documents.checkdigit import ALPHABET, VALUE_BYTES, digit_matches
 
 TD1, TD2, TD3, MRVA, MRVB = "TD1", "TD2", "TD3", "MRVA", "MRVB"
@@ -797,7 +796,7 @@ def normalize_ocr_text(text: str) -> str:
 
 
 def parse_mrz(
-    text: str, *, today: dt.date | None = None, correct: bool = True, from_ocr: bool = False
+    text: str, *, today: dt.date, correct: bool = True, from_ocr: bool = False
 ) -> MrzResult:
     """Parse and validate an MRZ (lines separated by newlines).
 
@@ -806,9 +805,8 @@ def parse_mrz(
     are corrected: `fields` then show the corrected reading, `corrections` say what was changed,
     and `valid` stays false. Malformed input gives `errors`, never an exception. `from_ocr` (text
     read from an image) also rebuilds filler runs and reads digits in letter-only fields as letters.
+    `today` (the day the document is presented) decides century and expiry; the caller gives it.
     """
-    if today is None:
-        today = clock.today()
     if from_ocr:
         text = normalize_ocr_text(text)
     clean = _clean_lines(text)

@@ -12,6 +12,7 @@ from granica.documents.image import read_mrz_image
 from granica.errors import InputFormatError
 from tests.conftest import missing
 
+TODAY = dt.date(2026, 12, 6)
 OCR_B = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")  # Debian package fonts-ocr-b
 MRZ = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
 
@@ -62,7 +63,7 @@ def test_non_image_file_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "scan.png"
     fake.write_bytes(b"%PDF-1.4 this is not an image")
     with pytest.raises(InputFormatError, match="not a readable image"):
-        read_mrz_image(fake)
+        read_mrz_image(fake, today=TODAY)
 
 
 def test_truncated_image_is_a_clear_error(tmp_path: Path) -> None:
@@ -73,12 +74,12 @@ def test_truncated_image_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(good.read_bytes()[:60])
     with pytest.raises(InputFormatError, match="broken.png"):
-        read_mrz_image(broken)
+        read_mrz_image(broken, today=TODAY)
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="no such file"):
-        read_mrz_image(tmp_path / "absent.jpg")
+        read_mrz_image(tmp_path / "absent.jpg", today=TODAY)
 
 
 def test_ocr_filler_runs_are_rebuilt_but_name_letters_kept() -> None:
@@ -106,7 +107,7 @@ def test_image_without_mrz_gives_an_error_result(tmp_path: Path) -> None:
     image = Image.new("L", (800, 500), 255)
     ImageDraw.Draw(image).rectangle((100, 100, 300, 200), outline=0, width=3)
     image.save(blank)
-    result = read_mrz_image(blank)
+    result = read_mrz_image(blank, today=TODAY)
     assert not result.valid
     assert result.errors[0]["code"] == "no_mrz_found"
 

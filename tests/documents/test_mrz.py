@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from granica import clock
 from granica.cli import app
 from granica.documents import check_digit, generate_mrz, parse_mrz
 from granica.documents.mrz import country_codes, resolve_birth_date, resolve_expiry_date
@@ -19,6 +18,7 @@ from granica.errors import ValidationError
 TD3_SPECIMEN = (
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
 )
+TODAY = dt.date(2026, 12, 6)  # the specimens' documents expired in 2012
 TD1_SPECIMEN = (
     "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<"
 )
@@ -55,7 +55,7 @@ def test_specimen_parses_with_every_check() -> None:
 
 
 def test_td1_has_no_optional_check() -> None:
-    assert set(parse_mrz(TD1_SPECIMEN).checks) == {
+    assert set(parse_mrz(TD1_SPECIMEN, today=TODAY).checks) == {
         "document_number",
         "birth_date",
         "expiry_date",
@@ -73,7 +73,7 @@ def test_a_changed_digit_is_caught_by_its_check_digit() -> None:
 
 
 def test_expiry_warnings_follow_the_injected_clock() -> None:
-    fields = parse_mrz(TD3_SPECIMEN).fields
+    fields = parse_mrz(TD3_SPECIMEN, today=TODAY).fields
     mrz = generate_mrz("TD3", {**fields, "expiry_date": "270115"})
     assert "expires_soon" in parse_mrz(mrz, today=dt.date(2026, 11, 27)).warning_codes
     assert "expired" in parse_mrz(mrz, today=dt.date(2027, 2, 1)).warning_codes
@@ -81,18 +81,16 @@ def test_expiry_warnings_follow_the_injected_clock() -> None:
     assert "expired" not in calm and "expires_soon" not in calm
 
 
-def test_default_today_comes_from_granica_clock() -> None:
-    fields = parse_mrz(TD3_SPECIMEN).fields
+def test_the_caller_says_what_day_it_is() -> None:
+    """The library keeps no clock (a layer rule): today is an argument, never a default."""
+    fields = parse_mrz(TD3_SPECIMEN, today=TODAY).fields
     mrz = generate_mrz(
         "TD3", {**fields, "issuing_state": "SRB", "nationality": "SRB", "expiry_date": "300101"}
     )
-    try:
-        clock.freeze(dt.datetime(2031, 1, 1))
-        assert "expired" in parse_mrz(mrz).warning_codes
-        clock.freeze(dt.datetime(2029, 1, 1))
-        assert parse_mrz(mrz).warning_codes == []
-    finally:
-        clock.reset()
+    assert "expired" in parse_mrz(mrz, today=dt.date(2031, 1, 1)).warning_codes
+    assert parse_mrz(mrz, today=dt.date(2029, 1, 1)).warning_codes == []
+    with pytest.raises(TypeError, match="today"):
+        parse_mrz(mrz)  # type: ignore[call-arg]
 
 
 def test_century_resolution() -> None:
@@ -109,7 +107,7 @@ def test_century_resolution() -> None:
 
 
 def test_impossible_date_and_unknown_country_are_warnings_not_invalidity() -> None:
-    fields = parse_mrz(TD3_SPECIMEN).fields
+    fields = parse_mrz(TD3_SPECIMEN, today=TODAY).fields
     mrz = generate_mrz("TD3", {**fields, "birth_date": "741332", "nationality": "ZZZ"})
     result = parse_mrz(mrz, today=dt.date(2026, 1, 1))
     assert result.valid
@@ -139,7 +137,7 @@ def test_country_code_list_has_iso_and_icao_special_codes() -> None:
 
 
 def test_2026_passport_codes_and_old_style_expiry() -> None:
-    fields = parse_mrz(TD3_SPECIMEN).fields
+    fields = parse_mrz(TD3_SPECIMEN, today=TODAY).fields
     pp = parse_mrz(
         generate_mrz("TD3", {**fields, "document_code": "PP"}), today=dt.date(2026, 1, 1)
     )
@@ -183,7 +181,7 @@ def test_ocr_confusion_in_the_document_number_is_corrected() -> None:
 
 def test_correct_false_keeps_the_reading() -> None:
     noisy = TD3_SPECIMEN.replace("7408122F", "74O8I22F")
-    assert parse_mrz(noisy, correct=False).fields["birth_date"] == "74O8I2"
+    assert parse_mrz(noisy, today=TODAY, correct=False).fields["birth_date"] == "74O8I2"
 
 
 @pytest.mark.parametrize(
@@ -196,7 +194,7 @@ def test_correct_false_keeps_the_reading() -> None:
     ],
 )
 def test_malformed_input_gives_errors_not_exceptions(text: str, code: str) -> None:
-    result = parse_mrz(text)
+    result = parse_mrz(text, today=TODAY)
     assert not result.valid
     assert result.errors[0]["code"] == code
 
@@ -230,7 +228,7 @@ def test_generation_transliterates_names_and_makes_long_numbers() -> None:
 
 
 def test_generation_rejects_what_cannot_be_written() -> None:
-    fields = parse_mrz(TD3_SPECIMEN).fields
+    fields = parse_mrz(TD3_SPECIMEN, today=TODAY).fields
     with pytest.raises(ValidationError, match="document_number"):
         generate_mrz("TD3", {**fields, "document_number": "1234567890"})
     with pytest.raises(ValidationError, match="birth_date"):
@@ -290,7 +288,7 @@ def test_generate_then_parse_round_trips(
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=120))
 def test_parser_never_raises_on_arbitrary_text(text: str) -> None:
-    result = parse_mrz(text)
+    result = parse_mrz(text, today=TODAY)
     assert isinstance(result.to_dict(), dict)
     if result.errors:
         assert not result.valid

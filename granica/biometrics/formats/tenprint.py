@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from granica import clock
 from granica.biometrics.formats.an2k import BinaryRecord, Field, TaggedRecord, Transaction
 from granica.biometrics.formats.images import decode_wsq, encode_image, read_image
 from granica.errors import ValidationError
@@ -435,11 +434,14 @@ def _image_geometry(data: bytes) -> tuple[int, int, bool]:
         raise ValidationError(f"face image is not a readable JPEG/PNG/JPEG 2000 ({exc})") from exc
 
 
-def today() -> str:
-    """Today's date as 1.005 DAT wants it, from Granica's clock."""
-    return clock.today().strftime("%Y%m%d")
+def dat_date(day: dt.date) -> str:
+    """A date as 1.005 DAT wants it (YYYYMMDD); the caller gives the day (the library keeps
+    no clock)."""
+    return day.strftime("%Y%m%d")
 
 
-def gmt_now() -> str:
-    """Now as 1.014 GMT wants it (YYYYMMDDhhmmssZ)."""
-    return clock.now().astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+def gmt_stamp(moment: dt.datetime) -> str:
+    """A moment as 1.014 GMT wants it (YYYYMMDDhhmmssZ, in UTC); naive moments are refused."""
+    if moment.tzinfo is None:
+        raise ValueError("1.014 GMT needs a moment with its time zone, not a naive datetime")
+    return moment.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
