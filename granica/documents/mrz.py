@@ -648,13 +648,30 @@ def _correct(
             if corrections
             else "field holds letters only; the text was read by OCR from an image"
         )
-        for name, (r, a, b) in _letters_only_spans(kind):
-            for c in range(a, b):
-                ch = rows[r][c]
-                if ch in DIGIT_TO_LETTER:
-                    corrections.append(_record(name, (r, c), ch, DIGIT_TO_LETTER[ch], why))
-                    rows[r][c] = DIGIT_TO_LETTER[ch]
+        _read_back(rows, _letters_only_spans(kind), DIGIT_TO_LETTER, why, corrections)
+        # Dates hold digits only. G counts as 6 in check-digit arithmetic (16 mod 10), so no
+        # check digit can tell a 6 read as G; a look-alike letter in a date is read as its digit.
+        dates = [(c.name, span) for c in checks if c.numeric
+                 for span in (*c.spans, (c.digit[0], c.digit[1], c.digit[1] + 1))]
+        why = why.replace("letters only", "digits only")
+        _read_back(rows, dates, LETTER_TO_DIGIT, why, corrections)
     return ["".join(row) for row in rows], corrections
+
+
+def _read_back(
+    rows: list[list[str]],
+    spans: list[tuple[str, Span]],
+    lookalike: dict[str, str],
+    why: str,
+    corrections: list[dict[str, Any]],
+) -> None:
+    """Replace, in place, each character of `spans` that has a look-alike, recording why."""
+    for name, (r, a, b) in spans:
+        for c in range(a, b):
+            ch = rows[r][c]
+            if ch in lookalike:
+                corrections.append(_record(name, (r, c), ch, lookalike[ch], why))
+                rows[r][c] = lookalike[ch]
 
 
 # --- warnings ---------------------------------------------------------------------------------
