@@ -85,7 +85,7 @@ def min_common(params: MCCParams) -> int:
         if ((i + 0.5 - NS / 2) ** 2 + (j + 0.5 - NS / 2) ** 2) * (2 * params.radius / NS) ** 2
         <= params.radius ** 2
     )
-    return int(round(params.min_matchable * inside))
+    return round(params.min_matchable * inside)
 
 
 def compare(

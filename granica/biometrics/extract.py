@@ -86,7 +86,7 @@ def extract_features(image: FingerprintImage, params: ExtractionParams = Extract
     enhance = F.enhance_gabor_blocks if params.enhancement.method == "blocks" else F.enhance_gabor
     enhanced = enhance(norm, orientation, period, mask, params.enhancement)
     ridges = (enhanced < 0) & mask
-    skeleton = skeletonize(ridges)
+    skeleton = skeletonize(ridges)  # type: ignore[no-untyped-call]  # scikit-image is untyped
     minutiae = detect(skeleton, orientation, coherence, BorderDistance(mask), params.minutiae)
     return Features(image, mask, orientation, coherence, period, enhanced, skeleton, minutiae)
 
@@ -129,7 +129,7 @@ def template_from_features(
         # both. Image angles also run clockwise on screen; templates count
         # counter-clockwise.
         m[:, 2] = np.mod(-(m[:, 2] + math.pi), 2 * math.pi)
-    q = int(round(float(np.mean(m[:, 4])))) if len(m) else 0
+    q = round(float(np.mean(m[:, 4]))) if len(m) else 0
     return Template(
         width=feat.image.width, height=feat.image.height, minutiae=m,
         ppi=feat.image.ppi, finger_position=finger_position, quality=q,

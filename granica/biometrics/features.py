@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import fft as sfft
@@ -62,7 +63,8 @@ def normalize(img: np.ndarray, size: int = 25) -> np.ndarray:
     mean = ndi.uniform_filter(ndi.uniform_filter(f, size), size)
     centred = f - mean
     var = ndi.uniform_filter(ndi.uniform_filter(centred * centred, size), size)
-    return (centred / np.sqrt(var + 25.0)).astype(np.float32)
+    out: np.ndarray = (centred / np.sqrt(var + 25.0)).astype(np.float32)
+    return out
 
 
 def _disk(radius: int) -> np.ndarray:
@@ -114,7 +116,8 @@ def orientation_gbfoe(
     def smooth(a: np.ndarray, s: float) -> np.ndarray:
         # Two box filters whose combined variance matches a Gaussian of sigma s: cheaper.
         box = max(3, round(math.sqrt(6 * s * s + 1)))
-        return ndi.uniform_filter(ndi.uniform_filter(a, box), box)
+        out: np.ndarray = ndi.uniform_filter(ndi.uniform_filter(a, box), box)
+        return out
 
     xx, yy, xy = gx * gx, gy * gy, gx * gy
     gxx = smooth(xx, params.tensor_sigma)
@@ -208,7 +211,9 @@ def _upsample_linear(block: np.ndarray, factor: int) -> np.ndarray:
     hi_y = np.minimum(ly + 1, b.shape[0] - 1)
     hi_x = np.minimum(lx + 1, b.shape[1] - 1)
     rows = b[ly] * (1 - fy)[:, None] + b[hi_y] * fy[:, None]
-    return (rows[:, lx] * (1 - fx)[None, :] + rows[:, hi_x] * fx[None, :]).astype(np.float32)
+    out: np.ndarray = (rows[:, lx] * (1 - fx)[None, :] + rows[:, hi_x] * fx[None, :]).astype(
+        np.float32)
+    return out
 
 
 @functools.lru_cache(maxsize=96)
@@ -226,7 +231,11 @@ def _gabor_spectrum(
 
 
 def _gabor_filter(
-    fy: np.ndarray, fx: np.ndarray, theta: np.ndarray, per: np.ndarray, params: EnhancementParams
+    fy: np.ndarray,
+    fx: np.ndarray,
+    theta: np.ndarray | np.floating[Any],
+    per: np.ndarray | np.floating[Any],
+    params: EnhancementParams,
 ) -> np.ndarray:
     """The even Gabor filter's transform at frequencies (fy, fx) for ridge orientation
     `theta` and period `per` (all broadcast together): two Gaussians at +-1/period across
@@ -242,7 +251,9 @@ def _gabor_filter(
     sn2 = sn * sn
     base = k * (sr * sr * ur * ur + sn2 * (un * un + f0 * f0))
     cross = 2 * k * sn2 * un * f0
-    return (0.5 * (np.exp(base + cross) + np.exp(base - cross)) - np.exp(base)).astype(np.float32)
+    out: np.ndarray = (0.5 * (np.exp(base + cross) + np.exp(base - cross)) - np.exp(base)).astype(
+        np.float32)
+    return out
 
 
 def enhance_gabor(

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Self
 
 import numba
 import numpy as np
@@ -144,7 +144,7 @@ def _lss_scan(
             gc[j] = math.cos(theta[lo + j])
             gs[j] = math.sin(theta[lo + j])
         z = 1.0 / (1.0 + math.exp(-tau_p * (min(na, nb) - mu_p)))
-        n_p = min_np + int(round(z * (max_np - min_np)))
+        n_p = min_np + round(z * (max_np - min_np))
         for q in range(n_p):
             top[q] = 0.0
         floor = np.float32(0.0)
@@ -372,7 +372,7 @@ class Gallery:
             self._pool.shutdown()
             self._pool = None
 
-    def __enter__(self) -> Gallery:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -70,7 +70,7 @@ def _decode(data: bytes, name: str) -> np.ndarray:
             "supply an uncorrupted PNG, TIFF, BMP, JPEG or WSQ file",
             field="image",
         ) from exc
-    except Exception as exc:  # noqa: BLE001 -- a decoder bug must not take down the caller
+    except Exception as exc:
         if isinstance(exc, BiometricError):
             raise
         raise InputFormatError(
@@ -88,12 +88,12 @@ def _declared_ppi(data: bytes) -> int | None:
     try:
         with Image.open(io.BytesIO(data)) as im:
             dpi = im.info.get("dpi")
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever fails here, `_decode` has named it already
         return None
     if not dpi:
         return None
     try:
-        value = int(round(float(dpi[0])))
+        value = round(float(dpi[0]))
     except (TypeError, ValueError):
         return None
     return value if MIN_PPI <= value <= MAX_PPI else None
@@ -146,7 +146,7 @@ def to_pixels(
 
         scale = WORKING_PPI / src_ppi
         h, w = arr.shape
-        nw, nh = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
         arr = np.asarray(Image.fromarray(arr).resize((nw, nh), Image.Resampling.LANCZOS))
     h, w = arr.shape
     if min(h, w) < MIN_SIDE_AT_500:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
@@ -50,18 +51,26 @@ class MCCParams:
     tau_3: float = -30.0
 
 
-@intrinsic
-def popcount(typingctx, x):  # type: ignore[no-untyped-def]
-    """Bit count of a uint64 through LLVM's ctpop (one instruction on x86-64 with POPCNT)."""
-    if not isinstance(x, types.Integer):
-        return None
-    sig = types.uint64(types.uint64)
+if TYPE_CHECKING:
 
-    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
-        fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
-        return builder.call(fn, [args[0]])
+    def popcount(x: int) -> int:
+        """Bit count of a uint64 (what jitted code sees; the intrinsic below builds it)."""
+        ...
 
-    return sig, codegen
+else:
+
+    @intrinsic
+    def popcount(typingctx, x):  # type: ignore[no-untyped-def]
+        """Bit count of a uint64 through LLVM's ctpop (one instruction on x86-64 with POPCNT)."""
+        if not isinstance(x, types.Integer):
+            return None
+        sig = types.uint64(types.uint64)
+
+        def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+            fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
+            return builder.call(fn, [args[0]])
+
+        return sig, codegen
 
 
 def _hull(points: np.ndarray) -> np.ndarray:
@@ -422,4 +431,4 @@ def lssr(
 
 def n_pairs(na: int, nb: int, params: MCCParams = MCCParams()) -> int:
     z = 1.0 / (1.0 + math.exp(-params.tau_p * (min(na, nb) - params.mu_p)))
-    return params.min_np + int(round(z * (params.max_np - params.min_np)))
+    return params.min_np + round(z * (params.max_np - params.min_np))

@@ -150,7 +150,8 @@ def trace_minutiae(
 
 
 def _angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
-    return np.abs(np.mod(np.asarray(a) - np.asarray(b) + math.pi, 2 * math.pi) - math.pi)
+    out: np.ndarray = np.abs(np.mod(np.asarray(a) - np.asarray(b) + math.pi, 2 * math.pi) - math.pi)
+    return out
 
 
 def detect(

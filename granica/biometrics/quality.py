@@ -93,4 +93,4 @@ def assess(
              "no_ridge_structure": s_ridge, "few_minutiae": s_min}
     score = 100.0 * (s_area * s_dark * s_light) ** 0.5 * (0.6 * s_ridge + 0.4 * s_min)
     reasons = tuple(k for k, v in parts.items() if v < 0.6)
-    return QualityReport(int(round(np.clip(score, 0, 100))), reasons, measures)
+    return QualityReport(round(np.clip(score, 0, 100)), reasons, measures)

@@ -142,12 +142,12 @@ class Template:
 def _pack_rows(m: np.ndarray) -> list[bytes]:
     out = []
     for x, y, a, t, q in m:
-        turn = int(round(float(a) / (2 * math.pi) * 65536)) % 65536
+        turn = round(float(a) / (2 * math.pi) * 65536) % 65536
         out.append(
             _MINUTIA.pack(
-                min(max(int(round(float(x))), 0), 65535),
-                min(max(int(round(float(y))), 0), 65535),
-                turn, int(t), min(max(int(round(float(q))), 0), 100),
+                min(max(round(float(x)), 0), 65535),
+                min(max(round(float(y)), 0), 65535),
+                turn, int(t), min(max(round(float(q)), 0), 100),
             )
         )
     return out

@@ -172,8 +172,8 @@ def build(
 
     Example: granica nist build prints/ subject.json out.an2
     """
-    from granica.biometrics.formats.images import read_image
     from granica import clock
+    from granica.biometrics.formats.images import read_image
     from granica.biometrics.formats.tenprint import (
         TransactionHeader,
         build_transaction,

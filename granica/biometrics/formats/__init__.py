@@ -72,6 +72,6 @@ __all__ = [
     "to_template",
     "type9_to_template",
     "validate",
-    "wsq_info",
     "write_minutiae",
+    "wsq_info",
 ]

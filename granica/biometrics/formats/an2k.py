@@ -530,15 +530,14 @@ class _Reader:
         if rtype == 1:
             self.cnt_offset = pos
         cursor = sep.end()
-        if sep.group(0)[0] == FS:
-            if cursor != end:
-                raise self.fail(
-                    "record separator (FS) before the end that LEN declares",
-                    sep.start(),
-                    index,
-                    rtype,
-                    tag,
-                )
+        if sep.group(0)[0] == FS and cursor != end:
+            raise self.fail(
+                "record separator (FS) before the end that LEN declares",
+                sep.start(),
+                index,
+                rtype,
+                tag,
+            )
         while cursor < end and sep.group(0)[0] != FS:
             tag, ttype, number, vstart = self.tag_at(cursor, end, index, rtype)
             if ttype != rtype:

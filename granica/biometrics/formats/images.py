@@ -219,7 +219,7 @@ def read_image(
 def _pil_ppi(info: dict[Any, Any]) -> int | None:
     dpi = info.get("dpi")
     if isinstance(dpi, tuple) and dpi and dpi[0]:
-        value = int(round(float(dpi[0])))
+        value = round(float(dpi[0]))
         return value if value > 1 else None
     return None
 

@@ -435,15 +435,15 @@ def angle_to_radians(raw: int, fmt: str) -> float:
 
 def radians_to_angle(theta: float, fmt: str) -> int:
     turn = (theta / (2 * math.pi)) % 1.0
-    return int(round(turn * 256)) % 256 if _is_iso(fmt) else int(round(turn * 180)) % 180
+    return round(turn * 256) % 256 if _is_iso(fmt) else round(turn * 180) % 180
 
 
 def ppcm_to_ppi(ppcm: int) -> int:
-    return int(round(ppcm * 2.54))
+    return round(ppcm * 2.54)
 
 
 def ppi_to_ppcm(ppi: int) -> int:
-    return int(round(ppi / 2.54))
+    return round(ppi / 2.54)
 
 
 def to_template(rec: MinutiaeRecord, view: int = 0) -> Template:
@@ -485,7 +485,7 @@ def from_template(
         for x, y, a, ty, q in np.asarray(t.minutiae, dtype=np.float64):
             mins.append(
                 Minutia(
-                    int(ty), int(round(x)), int(round(y)), radians_to_angle(a, fmt), int(round(q))
+                    int(ty), round(x), round(y), radians_to_angle(a, fmt), round(q)
                 )
             )
         res = ppi_to_ppcm(t.ppi)

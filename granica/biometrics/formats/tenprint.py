@@ -139,7 +139,7 @@ class TenPrint:
 
 def ppmm_to_ppi(value: str) -> int:
     try:
-        return int(round(float(value) * 25.4))
+        return round(float(value) * 25.4)
     except ValueError:
         return 0
 
@@ -355,7 +355,7 @@ def _finger_from_14(r: TaggedRecord) -> FingerImage:
     slc = _text(r, 8)
     ppi = _int(r, 9)
     if slc == "2":  # pixels per centimetre
-        ppi = int(round(ppi * 2.54))
+        ppi = round(ppi * 2.54)
     fgp = r.get(13)
     position = int(fgp.subfields[0][0]) if fgp is not None and fgp.subfields[0][0].isdigit() else 0
     amp = r.get(18)

@@ -45,7 +45,7 @@ def type9_to_template(record: TaggedRecord) -> Template:
     width, height = _number(record, 128), _number(record, 129)
     slc = _number(record, 130, 2)
     hres = _number(record, 131)
-    ppi = int(round(hres * 2.54)) if slc == 2 else hres
+    ppi = round(hres * 2.54) if slc == 2 else hres
     position = _number(record, 134, 0)
     quality = _number(record, 135, 0)
     rows = []
@@ -88,7 +88,7 @@ def template_to_type9(template: Template, idc: int, *, impression: int = 0) -> T
     r.set(128, str(template.width))
     r.set(129, str(template.height))
     r.set(130, "2")
-    ppcm = str(int(round(template.ppi / 2.54)))
+    ppcm = str(round(template.ppi / 2.54))
     r.set(131, ppcm)
     r.set(132, ppcm)
     r.set(133, "0")
@@ -100,11 +100,11 @@ def template_to_type9(template: Template, idc: int, *, impression: int = 0) -> T
         rows.append(
             [
                 f"{n:03d}",
-                str(int(round(x))),
-                str(int(round(y))),
+                str(round(x)),
+                str(round(y)),
                 str(radians_to_angle(a, _ANSI)),
                 str(int(t)),
-                str(int(round(q))),
+                str(round(q)),
             ]
         )
     r.set(137, rows)

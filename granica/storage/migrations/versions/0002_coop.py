@@ -12,7 +12,6 @@ from alembic import op
 
 import granica.storage
 
-
 revision = '0002_coop'
 down_revision = '0001'
 branch_labels = None
