@@ -1,5 +1,5 @@
 """The border check: one person at a crossing point, go / refer / hit, in named steps (assess,
-history, ask, decide, store), and reading stored checks. A room of `border.service`."""
+history, ask, screen, decide, store), and reading stored checks. A room of `border.service`."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from granica.border.schemas import (
     SourceView,
     StayView,
 )
+from granica.cooperation import service as cooperation
 from granica.errors import GranicaError, NotFoundError, ValidationError
 from granica.settings import get_settings
 from granica.storage import new_id
@@ -187,6 +188,24 @@ def ask(session: Session, principal: Principal, assessment: Assessment, purpose:
     return outcomes
 
 
+def screen(session: Session, principal: Principal, assessment: Assessment,
+           request: CheckRequest, purpose: str, check_id: str) -> list[Reason]:
+    """Step `screen`: the risk profiles the agencies wrote together (granica.cooperation). A
+    flag refers the traveller or vehicle to a control with the profile's reason; it is not an
+    alert hit. Runs in the check's own transaction, so a flag is kept only with its check."""
+    q = assessment.query
+    flags = cooperation.screen_crossing(
+        session, principal, purpose, bcp=assessment.bcp.code, direction=request.direction,
+        nationality=q.nationality if 2 <= len(q.nationality) <= 3 and q.nationality.isalpha()
+        else None,
+        origin=request.origin or None, destination=request.destination or None,
+        carrier=request.carrier.strip() or None, commodity=request.commodity or None,
+        vehicle_plate=q.vehicle_plate or None,
+        subject=(f"{q.surname} {q.given_names}".strip() or q.vehicle_plate)[:200],
+        check_ref=check_id)
+    return [reason("risk_profile", f"{f.profile_name}: {f.reason}") for f in flags]
+
+
 def decide(reasons: list[Reason], outcomes: list[src.SourceOutcome]) -> Decision:
     """A hit wins; any reason (a missed source among them) refers; only a clean check is a go."""
     missed = [o.name for o in outcomes if o.status in ("timeout", "error")]
@@ -201,13 +220,13 @@ def decide(reasons: list[Reason], outcomes: list[src.SourceOutcome]) -> Decision
 
 def store(session: Session, principal: Principal, request: CheckRequest, a: Assessment,
           h: History, d: Decision, purpose: str, now: dt.datetime,
-          duration_ms: int) -> BorderCheck:
+          duration_ms: int, check_id: str) -> BorderCheck:
     """Write the check, its hit reports, its re-check, the crossing and the audit rows: one
     transaction, committed by the caller's unit of work."""
     settings = get_settings()
     q = a.query
     row = BorderCheck(
-        id=new_id(), checked_at=now, bcp_code=a.bcp.code, lane_code=request.lane,
+        id=check_id, checked_at=now, bcp_code=a.bcp.code, lane_code=request.lane,
         direction=request.direction,
         user_id=principal.user_id, username=principal.username, via=principal.via,
         crossing_ref=a.crossing_ref, kind=a.kind, input_source=a.input_source,
@@ -262,9 +281,11 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
     reasons = assessment.reasons + past.reasons
     outcomes = ask(session, principal, assessment, purpose, sources,
                    identity_unknown=any(r.code in _IDENTITY_UNKNOWN for r in reasons))
+    check_id = new_id()
+    reasons += screen(session, principal, assessment, request, purpose, check_id)
     decision = decide(reasons, outcomes)
     row = store(session, principal, request, assessment, past, decision, purpose, now,
-                int((time.perf_counter() - started) * 1000))
+                int((time.perf_counter() - started) * 1000), check_id)
     return _result(row, decision.reasons, decision.hits, decision.outcomes, past.stay,
                    assessment.doc)
 

@@ -60,6 +60,10 @@ def lane_check(
     direction: Annotated[str, Form(max_length=5)] = "entry",
     mrz: Annotated[str, Form(max_length=400)] = "",
     vehicle_plate: Annotated[str, Form(max_length=20)] = "",
+    carrier: Annotated[str, Form(max_length=200)] = "",
+    commodity: Annotated[str, Form(max_length=10)] = "",
+    origin: Annotated[str, Form(max_length=3)] = "",
+    destination: Annotated[str, Form(max_length=3)] = "",
     document_number: Annotated[str, Form(max_length=40)] = "",
     issuing_state: Annotated[str, Form(max_length=3)] = "",
     nationality: Annotated[str, Form(max_length=3)] = "",
@@ -79,7 +83,9 @@ def lane_check(
             document = TypedDocument.model_validate(
                 {k: (v or None) if k.endswith("_date") else v for k, v in typed.items()})
         req = CheckRequest(bcp=bcp, lane=lane, direction="exit" if direction == "exit" else "entry",
-                           mrz=mrz or None, document=document, vehicle_plate=vehicle_plate)
+                           mrz=mrz or None, document=document, vehicle_plate=vehicle_plate,
+                           carrier=carrier, commodity=commodity.strip(),
+                           origin=origin.strip().upper(), destination=destination.strip().upper())
         ctx["result"] = service.check(session, principal, req, purpose)
     except (PermissionDenied, AuthenticationError):
         raise  # the error page says who may do this; not a decision about a traveller

@@ -38,6 +38,7 @@ MESSAGES = {
     "stay_exhausted": "The intended stay exceeds 90 days in any 180 (refusal reason F)",
     "overstay": "The traveller has overstayed",
     "stay_unavailable": "The 90/180-day calculation is not available",
+    "risk_profile": "A risk profile of the agencies flags this crossing: control it",
 }
 
 

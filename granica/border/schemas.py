@@ -52,6 +52,14 @@ class CheckRequest(BaseModel):
     intended_exit: dt.date | None = Field(
         default=None, description="last day of the intended stay (entries of third-country nationals)")
     visa_number: str = Field(default="", max_length=20)
+    carrier: str = Field(default="", max_length=200,
+                         description="the haulier or bus company, for vehicles with a load")
+    commodity: str = Field(default="", max_length=10, pattern=r"^(\d{2,10})?$",
+                           description="HS code of the main goods carried (2 to 10 digits)")
+    origin: str = Field(default="", max_length=3, pattern=r"^([A-Z]{2,3})?$",
+                        description="country the journey or the load comes from (ISO 3166)")
+    destination: str = Field(default="", max_length=3, pattern=r"^([A-Z]{2,3})?$",
+                             description="country the journey or the load goes to (ISO 3166)")
     fingerprints: list[FingerprintInput] = Field(
         default_factory=list, max_length=10,
         description="the traveller's prints, if taken: they confirm or rule out a person hit "

@@ -838,6 +838,13 @@ def screen(session: Session, principal: Principal, facts: ScreeningIn,
     return flags
 
 
+def screen_crossing(session: Session, principal: Principal, purpose: str,
+                    **facts: Any) -> list[Flag]:
+    """`screen` for another domain's caller (the border check), the facts given as the
+    keywords of `ScreeningIn`; a fact that breaks its schema is refused by name."""
+    return screen(session, principal, ScreeningIn(**facts), purpose)
+
+
 def record_outcome(session: Session, principal: Principal, hit_id: str, outcome: str,
                    purpose: str, record_id: str | None = None) -> None:
     """What the control of a flagged traveller, vehicle or consignment found."""

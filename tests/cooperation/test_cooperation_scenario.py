@@ -11,9 +11,12 @@ import pytest
 from granica import clock
 from granica.analysis import service as analysis
 from granica.cooperation import service
-from granica.cooperation.schemas import ProfileIn, ScreeningIn, SubscriptionIn
+from granica.border import service as border
+from granica.border.schemas import CheckRequest
+from granica.cooperation.schemas import ProfileIn, SubscriptionIn
 from granica.errors import ValidationError
 from granica.storage import Database
+from tests.border.conftest import future_expiry, td3
 from tests.cooperation.conftest import ANALYST, BCP, CUSTOMS, GUARD, SUPERVISOR, seizure
 
 pytestmark = [pytest.mark.db]
@@ -44,16 +47,25 @@ def test_cooperation_seizure_subscription_profile_and_report(coop_db: Database) 
                 agencies=["BORDER_POLICE"]), purpose="risk profile")
         assert profile.agencies == ["BORDER_POLICE", "CUSTOMS"]
         clock.advance(dt.timedelta(days=2))
+        # the next truck of the same carrier at a guard's check: the profile flags it there
+        driver = td3("MARKOVIC", "NIKOLA", "BG0098765", "BGR", "800214", future_expiry())
         with coop_db.session() as s:
-            flags = service.screen(s, GUARD, ScreeningIn(
-                bcp=BCP, direction="entry", carrier="Trans-Balkan DOO",
-                vehicle_plate="BG 9876 CD", commodity="240220", subject="BG 9876 CD"),
-                purpose="border check")
-            other = service.screen(s, GUARD, ScreeningIn(
-                bcp=BCP, carrier="Other Logistics", vehicle_plate="BG 1111 AA",
-                commodity="240220"), purpose="border check")
-        assert [f.profile_name for f in flags] == ["Trans Balkan cigarettes"]
-        assert "trailer floor" in flags[0].reason and other == []
+            flagged = border.check(s, GUARD, CheckRequest(
+                bcp=BCP, lane="E1", direction="entry", mrz=driver, vehicle_plate="BG 9876 CD",
+                vehicle_country="BG", carrier="Trans-Balkan DOO", commodity="240220",
+                origin="TR", destination="DE"), "border check")
+        with coop_db.session() as s:  # each check is its own unit of work, as at the lane
+            other = border.check(s, GUARD, CheckRequest(
+                bcp=BCP, lane="E1", direction="entry",
+                mrz=td3("IVANOV", "PETAR", "BG0011111", "BGR", "790101", future_expiry()),
+                vehicle_plate="BG 1111 AA", carrier="Other Logistics", commodity="240220"),
+                "border check")
+        assert flagged.decision == "refer" and other.decision == "go", other.reasons
+        [why] = [r for r in flagged.reasons if r.code == "risk_profile"]
+        assert "Trans Balkan cigarettes" in why.message and "trailer floor" in why.message
+        with coop_db.session() as s:  # the flag is kept with the check, for the hit rate
+            stored = border.get_check(s, SUPERVISOR, flagged.check_id, "review")
+            assert stored.decision == "refer"
         # the second truck carried cigarettes too: customs records it, the flag counts as found
         with coop_db.session() as s:
             service.create_record(s, CUSTOMS, "seizure", seizure(
