@@ -20,10 +20,10 @@ from granica.border import sources as src
 from granica.border.models import BorderCheck, BorderCrossingPoint, BorderRecheck
 from granica.border.movements import History, mark_overstayer, record_movement, traveller_history
 from granica.border.reading import (
-    FREE_MOVEMENT,
     DocumentData,
     dedupe,
     document_problems,
+    free_movement,
     read_mrz,
     reason,
     typed_document,
@@ -147,7 +147,8 @@ def assess(session: Session, request: CheckRequest, today: dt.date) -> Assessmen
         reasons += document_problems(doc, today)
     reasons = dedupe(reasons)
     nationality = doc.nationality if doc else ""
-    thorough = not (nationality in FREE_MOVEMENT or request.free_movement_family_member)
+    thorough = not (free_movement(nationality, get_settings().document_country)
+                    or request.free_movement_family_member)
     crossing_ref = request.crossing_ref
     if crossing_ref and session.scalar(
             sa.select(BorderCheck.id).where(BorderCheck.crossing_ref == crossing_ref)):

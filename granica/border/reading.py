@@ -14,12 +14,18 @@ from granica.documents import parse_mrz
 from granica.documents.mrz import country_codes
 
 # Nationals of the EU, EEA and Switzerland enjoy free movement (minimum check, SBC Art 8(2));
-# Serbian nationals are checked as a member state's own nationals. ICAO codes (D = Germany).
+# the node's own nationals (settings.document_country) are checked as a member state's own
+# nationals, see `free_movement`. ICAO codes (D = Germany).
 FREE_MOVEMENT = frozenset({
     "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "D", "GRC", "HUN",
     "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
-    "SWE", "ISL", "LIE", "NOR", "CHE", "SRB",
+    "SWE", "ISL", "LIE", "NOR", "CHE",
 })
+
+
+def free_movement(nationality: str, own_country: str) -> bool:
+    """Minimum check: a free-movement national, or a national of the node's own country."""
+    return nationality in FREE_MOVEMENT or (bool(nationality) and nationality == own_country)
 
 MESSAGES = {
     "no_document": "No travel document was presented or read: refer to second line.",

@@ -184,3 +184,24 @@ def test_supervisor_records_the_crossing_after_second_line(border_db: Database) 
         entry = s.scalars(sa.select(EntryExitRecord)).one()
         assert (entry.traveller_id, entry.kind, entry.check_id) == (
             traveller_id, "entry", referred.check_id)
+
+
+def test_own_nationals_are_the_node_country_from_the_settings(
+        border_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nationals of the node's own country get the minimum check; which country that is
+    comes from settings.document_country, not from a code written into the rules."""
+    from granica.settings import reset_settings
+
+    def kind_of(nationality: str) -> str:
+        mrz = td3("PETROVIC", "MARKO", "0012345", nationality, "850101", future_expiry())
+        with border_db.session() as s:
+            return service.check(s, GUARD, CheckRequest(bcp=BCP, mrz=mrz), "border check").kind
+
+    try:
+        assert (kind_of("SRB"), kind_of("MNE"), kind_of("HRV")) == ("minimum", "thorough", "minimum")
+        monkeypatch.setenv("GRANICA_DOCUMENT_COUNTRY", "MNE")
+        reset_settings()
+        assert (kind_of("SRB"), kind_of("MNE")) == ("thorough", "minimum")
+    finally:
+        monkeypatch.delenv("GRANICA_DOCUMENT_COUNTRY")
+        reset_settings()
