@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,18 @@ def page(browser: object) -> Iterator[object]:
         yield pg
     finally:
         context.close()
+
+
+def keyboard_login(page: Any, server: LiveServer, username: str, target: str) -> None:
+    """Open a page, get sent to the login form, and log in with the keyboard only; returns
+    once the target page has loaded."""
+    page.goto(server.url + target)
+    page.wait_for_url("**/login**")
+    # the user name field has the focus as the page opens
+    wait_for_focus(page, "username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(server.users[username])
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
+    page.wait_for_url(server.url + target)

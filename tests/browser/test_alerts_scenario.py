@@ -20,7 +20,7 @@ from granica.audit.signing import sign_head
 from granica.audit.verify import verify
 from granica.sis.categories import CATEGORIES
 from granica.storage import Database
-from tests.browser.conftest import LiveServer, wait_for_focus
+from tests.browser.conftest import LiveServer, keyboard_login, wait_for_focus
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERT_URL = re.compile(r".*/alerts/([0-9a-f-]{36})$")
@@ -30,18 +30,6 @@ SEARCH_PURPOSE = "first-line check, Batrovci bus lane 3"
 READ_PURPOSE = "border check"  # the border guard role's default purpose
 DOB = "1979-03-14"
 
-
-def keyboard_login(page: Any, server: LiveServer, username: str, target: str) -> None:
-    """Open a page, get sent to the login form, and log in with the keyboard only."""
-    page.goto(server.url + target)
-    page.wait_for_url("**/login**")
-    # the user name field has the focus as the page opens
-    wait_for_focus(page, "username")
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(server.users[username])
-    page.keyboard.press("Enter")
-    page.wait_for_url(server.url + target)
 
 
 def logout(page: Any) -> None:

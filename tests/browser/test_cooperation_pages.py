@@ -13,21 +13,9 @@ import sqlalchemy as sa
 from granica.border import service as border
 from granica.cooperation.models import CoopRecord
 from tests.border.conftest import SUPERVISOR
-from tests.browser.conftest import LiveServer, wait_for_focus
+from tests.browser.conftest import LiveServer, keyboard_login
 
 BCP = "RS-BATROVCI"
-
-
-def log_in(page: Any, server: LiveServer, username: str, path: str) -> None:
-    page.goto(server.url + path)
-    page.wait_for_url("**/login?**")
-    wait_for_focus(page, "username")
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(server.users[username])
-    with page.expect_navigation(wait_until="load"):
-        page.keyboard.press("Enter")
-    page.wait_for_url(server.url + path)
 
 
 def stored_records(server: LiveServer) -> int:
@@ -59,7 +47,7 @@ def test_cooperation_seizure_form_record_and_chart_in_the_browser(
         border.add_crossing_point(s, SUPERVISOR, code=BCP, name="Batrovci", kind="road",
                                   neighbour="HRV", lanes=[("E1", "entry", "all")],
                                   purpose="reference data")
-    log_in(page, live_server, "customs.officer", "/cooperation/new/seizure")
+    keyboard_login(page, live_server, "customs.officer", "/cooperation/new/seizure")
     when = (dt.datetime.now() - dt.timedelta(hours=2)).replace(microsecond=0)
     page.locator("#occurred_at").fill(when.strftime("%Y-%m-%dT%H:%M"))
     page.locator("#occurred_at").focus()
@@ -86,7 +74,7 @@ def test_cooperation_seizure_form_record_and_chart_in_the_browser(
 
     page.context.clear_cookies()
     month = when.strftime("%Y-%m")
-    log_in(page, live_server, "risk.analyst", f"/analysis?month={month}")
+    keyboard_login(page, live_server, "risk.analyst", f"/analysis?month={month}")
     chart = page.locator("svg").first
     assert chart.is_visible()
     assert "igarette" in page.locator("main").inner_text()  # Cigarettes / cigarettes
