@@ -42,7 +42,8 @@ def _lane_context(session: Any, bcp: str, lane: str, direction: str) -> dict[str
     if not bcp and points:
         bcp = points[0][0].code
     return {"points": points, "bcp": bcp, "lane": lane, "direction": direction or "entry",
-            "result": None, "error": None, "typed": {}}
+            "result": None, "error": None, "typed": {},
+            "reason_bases": service.MESSAGES}  # a reason's text is its base (translated) + detail
 
 
 @router.get("/lane", response_class=HTMLResponse)

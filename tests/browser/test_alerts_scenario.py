@@ -18,8 +18,10 @@ import sqlalchemy as sa
 
 from granica.audit.signing import sign_head
 from granica.audit.verify import verify
+from granica.cli.serve import DEMO_USERS
 from granica.sis.categories import CATEGORIES
 from granica.storage import Database
+from granica.web import gettext
 from tests.browser.conftest import LiveServer, keyboard_login, wait_for_focus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,7 @@ CREATE_PURPOSE = "EAW K-412/2026 from the Higher Court in Belgrade"
 SEARCH_PURPOSE = "first-line check, Batrovci bus lane 3"
 READ_PURPOSE = "border check"  # the border guard role's default purpose
 DOB = "1979-03-14"
+GUARD_LANGUAGE = next(u.language for u in DEMO_USERS if u.username == "border.guard")
 
 
 
@@ -153,13 +156,16 @@ def test_enter_validate_find_in_cyrillic_audited_and_verified(live_server: LiveS
     hit = page.locator(f'#results li.result[data-alert-id="{alert_id}"]')
     assert hit.count() == 1, page.locator("main").inner_text()
     assert page.locator(f'#results li.result[data-alert-id="{own_id}"]').count() == 0
-    assert arrest.action_to_be_taken in hit.locator(".result-action").inner_text()
+    # the action to be taken, in the guard's language (the demo guard reads Serbian Latin)
+    action = gettext(GUARD_LANGUAGE, arrest.action_to_be_taken)
+    assert action != arrest.action_to_be_taken
+    assert action in hit.locator(".result-action").inner_text()
     assert "armed" in hit.locator(".result-warnings").inner_text()
 
     # the guard opens the alert from its result (the read carries the role's default purpose)
     hit.locator(f'a[href="/alerts/{alert_id}"]').click()
     page.wait_for_url(f"**/alerts/{alert_id}")
-    assert page.locator("#action-to-be-taken").inner_text().strip() == arrest.action_to_be_taken
+    assert page.locator("#action-to-be-taken").inner_text().strip() == action
     warnings = page.locator("#warnings").inner_text()
     assert "armed" in warnings and "not yet validated" not in warnings
     # the officer reads what to do and the warnings before the data

@@ -43,9 +43,22 @@ def domain_message_ids() -> set[str]:
     for category in CATEGORIES.values():
         for spec in category.fields:
             ids.update((spec.label, spec.help))
+    ids.update(data_message_ids())
     ids.update(("draft", "active", "GO", "REFER", "HIT", "invalid input",
                 "choose at least one reason of the standard form"))
     return {i for i in ids if i}
+
+
+def data_message_ids() -> set[str]:
+    """Texts of the data the pages show: each category's name, legal basis and actions to be
+    taken, and the border check's reasons."""
+    from granica.border.reading import MESSAGES
+    from granica.sis.categories import CATEGORIES
+
+    ids = set(MESSAGES.values())
+    for c in CATEGORIES.values():
+        ids.update((c.label, c.legal_basis, c.action_to_be_taken, c.flagged_action))
+    return ids
 
 
 def test_every_domain_page_message_is_translated_and_cyrillic_matches_latin() -> None:
@@ -108,9 +121,20 @@ REFER = [("UPUTITI", "УПУТИТИ"), ("Zaustavite putnika i uputite ga na dru
 HIT = [("POGODAK", "ПОГОДАК"), ("Pronađeno je upozorenje: preduzmite radnju navedenu ispod.",
                                 "Пронађено је упозорење: предузмите радњу наведену испод."),
        ("Radnja koju treba preduzeti", "Радња коју треба предузети"), ("Pažnja", "Пажња")]
+CATEGORIES_SHOWN = [("Hapšenje radi predaje ili izručenja", "Хапшење ради предаје или изручења"),
+                    ("Uredba 2018/1862, čl. 26", "Уредба 2018/1862, чл. 26"),
+                    ("Vatreno oružje", "Ватрено оружје"), ("čl. 38(2)(i)", "чл. 38(2)(и)")]
+REFER_REASON = [("Mašinski čitljiva zona nije mogla biti očitana",
+                 "Машински читљива зона није могла бити очитана")]
+HIT_DATA = [("Uhapsite lice; SIRENE biro šalje evropski nalog za hapšenje",
+             "Ухапсите лице; СИРЕНЕ биро шаље европски налог за хапшење"),
+            ("Hapšenje radi predaje ili izručenja", "Хапшење ради предаје или изручења")]
 ENGLISH = [">Alerts<", ">New alert<", ">Border lane<", "Search persons", "Action to be taken",
            "Save as draft", "Waiting for the next traveller", "the traveller may proceed",
-           "refer the traveller", "carry out the action", ">GO<", ">REFER<", ">HIT<"]
+           "refer the traveller", "carry out the action", ">GO<", ">REFER<", ">HIT<",
+           # words of the data (categories, legal bases, actions, reasons)
+           "Arrest for surrender", "Arrest the person", "Reg. 2018/", "Art 3",
+           "The MRZ could not be read", "Missing person", "Seize the object", "Firearm"]
 
 
 def _assert_shown(html: str, pairs: list[tuple[str, str]], language: str) -> None:
@@ -136,6 +160,9 @@ def test_alert_and_border_pages_in_serbian(app_client: TestClient, border_db: Da
     page = client.get("/alerts?name=Nepostojeći+Neko")
     assert page.status_code == 200 and f'<html lang="{language}">' in page.text
     _assert_shown(page.text, SEARCH, language)
+    chooser = client.get("/alerts/new")  # every category with its legal basis
+    assert chooser.status_code == 200 and 'id="categories-person"' in chooser.text
+    _assert_shown(chooser.text, CATEGORIES_SHOWN, language)
     form = client.get("/alerts/new?category=arrest")
     assert form.status_code == 200 and 'id="alert-form"' in form.text
     _assert_shown(form.text, ENTRY, language)
@@ -152,9 +179,9 @@ def test_alert_and_border_pages_in_serbian(app_client: TestClient, border_db: Da
     _assert_shown(go.text, GO, language)
     refer = client.post("/border/lane", data={**base, "mrz": "P<GARBAGE"})
     assert 'data-decision="refer"' in refer.text
-    _assert_shown(refer.text, REFER, language)
+    _assert_shown(refer.text, REFER + REFER_REASON, language)
     hit = client.post("/border/lane", data={**base, "mrz": td3(
         "JOVANOVIC", "MILOS", "011122233", "SRB", "791102", future_expiry())})
     assert 'data-decision="hit"' in hit.text
-    _assert_shown(hit.text, HIT, language)
+    _assert_shown(hit.text, HIT + HIT_DATA, language)
 
