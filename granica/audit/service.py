@@ -21,6 +21,7 @@ _SELECT_HEAD = (sa.select(_HEAD.c.seq, _HEAD.c.head_hash).where(_HEAD.c.id == 1)
                 .with_for_update())
 _INSERT_ROW = sa.insert(cast(sa.Table, AuditEntry.__table__))
 _INSERT_SUBJECT = sa.insert(cast(sa.Table, AuditSubjectIndex.__table__))
+_INDEX_CHUNK = 1000
 _UPDATE_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1)
                 .values(seq=sa.bindparam("new_seq"), head_hash=sa.bindparam("new_hash")))
 
@@ -79,8 +80,11 @@ def record(
     values: dict[str, Any] = {**fields, "occurred_at": now, "prev_hash": prev,
                               "row_hash": digest}
     conn.execute(_INSERT_ROW, values)
-    if ids:
-        conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid} for sid in ids[:500]])
+    # every id is indexed (the DPO's subject-access report reads only this index), in chunks
+    # so that a bulk act's row does not build one statement of unbounded size
+    for start in range(0, len(ids), _INDEX_CHUNK):
+        conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid}
+                                       for sid in ids[start:start + _INDEX_CHUNK]])
     conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": digest})
     # a detached copy for the caller (its seq and hash); the row itself is already written
     return AuditEntry(**values)
