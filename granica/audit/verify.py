@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from granica.audit.chain import GENESIS, row_hash
-from granica.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from granica.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditSubjectIndex
 from granica.audit.signing import Anchor, check_checkpoint, read_anchors
 from granica.storage import Database
 
@@ -34,6 +35,7 @@ class VerifyResult:
     head_seq: int = 0
     checkpoint_seq: int | None = None
     anchors_checked: int = 0
+    index_rows_checked: int = 0  # audit_subject rows matched against their row's subject_ids
     first_bad_seq: int | None = None
     problem: str | None = None  # changed | removed | inserted | rewritten | anchor_signature | ...
     message: str = ""
@@ -60,6 +62,69 @@ def _fields(row: Any) -> dict[str, Any]:
         "subject_ids": row.subject_ids, "query": row.query, "result_count": row.result_count,
         "outcome": row.outcome, "details": row.details,
     }
+
+
+_BATCH = 2000
+
+
+def _rows_with_index(session: Session) -> Iterator[tuple[Any | None, set[str]]]:
+    """Every audit row in sequence order with the subject ids that audit_subject holds for it,
+    read in batches by sequence range. Index rows that belong to no audit row come last, as
+    (None, their sequence numbers)."""
+    log = cast(sa.Table, AuditEntry.__table__)
+    index = cast(sa.Table, AuditSubjectIndex.__table__)
+    after: int | None = None
+    while True:
+        stmt = sa.select(log).order_by(log.c.seq).limit(_BATCH)
+        if after is not None:
+            stmt = stmt.where(log.c.seq > after)
+        rows = session.execute(stmt).all()
+        if not rows:
+            break
+        upto = int(rows[-1].seq)
+        in_range = sa.select(index.c.seq, index.c.subject_id).where(index.c.seq <= upto)
+        if after is not None:
+            in_range = in_range.where(index.c.seq > after)
+        held: dict[int, set[str]] = defaultdict(set)
+        for seq, subject_id in session.execute(in_range):
+            held[int(seq)].add(str(subject_id))
+        for row in rows:
+            yield row, held.pop(int(row.seq), set())
+        if held:  # index rows inside the range whose audit row is gone
+            yield _orphans(held)
+            return
+        after = upto
+    beyond = sa.select(index.c.seq).distinct()
+    if after is not None:
+        beyond = beyond.where(index.c.seq > after)
+    stray = [int(seq) for seq in session.scalars(beyond.order_by(index.c.seq).limit(10))]
+    if stray:
+        yield _orphans({seq: set() for seq in stray})
+
+
+def _orphans(held: dict[int, set[str]]) -> tuple[None, set[str]]:
+    return None, {str(seq) for seq in sorted(held)}
+
+
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+
+
+def _index_problem(seq: int, subject_ids: list[str] | None, indexed: set[str]
+                   ) -> tuple[str, str] | None:
+    """What is wrong with row `seq`'s audit_subject rows (the DPO report's lookup), if anything."""
+    hashed = {str(i) for i in subject_ids or []}
+    missing, extra = sorted(hashed - indexed), sorted(indexed - hashed)
+    if missing:
+        return "index_removed", (
+            f"row {seq}'s subject index lost {len(missing)} of its {len(hashed)} subjects "
+            f"({_listed(missing)}): audit_subject rows were deleted, so the DPO's "
+            "subject-access report no longer shows this access")
+    if extra:
+        return "index_inserted", (
+            f"row {seq}'s subject index names {_listed(extra)}, which the row's hashed "
+            "subject_ids do not: audit_subject rows were added or rewritten")
+    return None
 
 
 def verify(db: Database, *, anchors_file: Path | None = None) -> VerifyResult:
@@ -126,11 +191,13 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
 
     expected = start_seq + 1
     prev_time: dt.datetime | None = None
-    # plain rows, not ORM objects: verification reads every row of the log
-    log = AuditEntry.__table__
-    rows = session.execute(sa.select(log).order_by(log.c.seq)
-                           .execution_options(yield_per=2000))
-    for row in rows:
+    for row, indexed in _rows_with_index(session):
+        if row is None:
+            seqs = sorted(int(i) for i in indexed)
+            return result.fail(seqs[0], "index_inserted",
+                               "audit_subject holds index rows for audit rows that do not exist "
+                               f"({', '.join(map(str, seqs))}): rows were removed or the index "
+                               "was written to directly")
         seq = row.seq
         if result.first_seq is None:
             result.first_seq = seq
@@ -162,6 +229,10 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
                                f"row {seq} was changed: its content ({row.action} by "
                                f"{row.username} at {values['occurred_at']}) no longer matches "
                                "its hash")
+        bad_index = _index_problem(seq, row.subject_ids, indexed)
+        if bad_index is not None:
+            return result.fail(seq, *bad_index)
+        result.index_rows_checked += len(indexed)
         for anchor in by_seq.get(seq, []):
             result.anchors_checked += 1
             if anchor.hash != row.row_hash:

@@ -5,6 +5,7 @@ directly, the way someone with file or database access would, and asserts what
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -51,3 +52,41 @@ def test_changed_subject_ids_are_detected(database: Database) -> None:
     assert code == 1 and out["ok"] is False
     assert out["problem"] == "changed" and out["first_bad_seq"] == 3
     assert "row 3 was changed" in str(out["message"])
+
+
+@pytest.mark.parametrize(("statement", "problem", "seq", "says"), [
+    # the row stays intact; only what the DPO's subject-access report reads goes
+    ("DELETE FROM audit_subject WHERE seq = 4 AND subject_id = 'person-3'", "index_removed", 4,
+     "row 4's subject index lost 1 of its 2 subjects (person-3)"),
+    ("INSERT INTO audit_subject (seq, subject_id) VALUES (2, 'alert-77')", "index_inserted", 2,
+     "row 2's subject index names alert-77"),
+], ids=["deleted", "added"])
+def test_edited_index_rows_are_detected(database: Database, statement: str, problem: str,
+                                        seq: int, says: str) -> None:
+    _write(database, 5)
+    _sql(database, statement)
+    code, out = _verify()
+    assert code == 1 and out["problem"] == problem and out["first_bad_seq"] == seq
+    assert says in str(out["message"])
+
+
+def test_index_intact_after_bulk_rows(database: Database) -> None:
+    with database.session() as s:  # more subjects than one insert chunk, rows across batches
+        record(s, GUARD, "alerts.import", purpose="load", subject_type="alert",
+               subject_ids=[f"alert-{i}" for i in range(2500)], result_count=2500)
+    _write(database, 2100)
+    code, out = _verify()
+    assert code == 0, out["message"]
+    assert out["rows_checked"] == 2101 and out["index_rows_checked"] == 2500 + 2 * 2100
+
+
+def test_index_rows_of_no_audit_row_are_detected(database: Database) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("PostgreSQL always enforces the index's foreign key to audit_log")
+    _write(database, 3)
+    # the sqlite3 shell leaves foreign keys off: an index row can point past the log
+    with sqlite3.connect(database.engine.url.database or "") as conn:
+        conn.execute("INSERT INTO audit_subject (seq, subject_id) VALUES (9, 'alert-77')")
+    code, out = _verify()
+    assert code == 1 and out["problem"] == "index_inserted" and out["first_bad_seq"] == 9
+    assert "audit rows that do not exist (9)" in str(out["message"])
