@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from granica import clock
 from granica.audit.chain import GENESIS, row_hash
 from granica.audit.models import AuditEntry, AuditHead, AuditSubjectIndex
+from granica.audit.signing import note_row
 from granica.auth.principal import Principal
 
 # Statements built once: constructing them per row cost more than running them.
@@ -86,6 +87,7 @@ def record(
         conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid}
                                        for sid in ids[start:start + _INDEX_CHUNK]])
     conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": digest})
+    note_row(session, now)  # signed into the anchors file soon after the commit
     # a detached copy for the caller (its seq and hash); the row itself is already written
     return AuditEntry(**values)
 

@@ -4,6 +4,7 @@ directly, the way someone with file or database access would, and asserts what
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -11,9 +12,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from granica import clock
 from granica.audit.service import record
+from granica.audit.signing import read_anchors, sign_head
 from granica.auth.principal import Principal
 from granica.cli import app
+from granica.settings import get_settings
 from granica.storage import Database
 
 pytestmark = pytest.mark.db
@@ -90,3 +94,49 @@ def test_index_rows_of_no_audit_row_are_detected(database: Database) -> None:
     code, out = _verify()
     assert code == 1 and out["problem"] == "index_inserted" and out["first_bad_seq"] == 9
     assert "audit rows that do not exist (9)" in str(out["message"])
+
+
+def _truncate_log(db: Database, keep: int) -> None:
+    """Delete the rows after `keep` and move the head back to it, as a DBA hiding them would."""
+    _sql(db, f"DELETE FROM audit_subject WHERE seq > {keep}",
+         f"DELETE FROM audit_log WHERE seq > {keep}",
+         f"UPDATE audit_head SET seq = {keep}, head_hash = "
+         f"(SELECT row_hash FROM audit_log WHERE seq = {keep})")
+
+
+def test_removed_tail_with_head_moved_back_is_caught_by_anchor(database: Database) -> None:
+    _write(database, 6)
+    assert sign_head(database) is not None
+    _truncate_log(database, 4)
+    code, out = _verify()
+    assert code == 1 and out["problem"] == "removed" and out["first_bad_seq"] == 5
+    assert "covers row 6" in str(out["message"])
+
+
+def test_verify_reports_the_unprotected_window(database: Database) -> None:
+    clock.freeze(dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC))
+    _write(database, 3)
+    sign_head(database)
+    clock.advance(dt.timedelta(seconds=2))
+    _write(database, 2, start=3)
+    clock.advance(dt.timedelta(seconds=1.5))
+    code, out = _verify()
+    assert code == 0 and out["last_anchor_seq"] == 3 and out["unanchored_rows"] == 2
+    assert out["unanchored_seconds"] == 1.5 and out["seconds_since_last_anchor"] == 3.5
+    # within that window a removed tail cannot be seen: that is what the figures say
+    _truncate_log(database, 4)
+    code, out = _verify()
+    assert code == 0 and out["unanchored_rows"] == 1
+
+
+def test_commits_sign_the_head_within_the_interval(database: Database) -> None:
+    clock.freeze(dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC))
+    _write(database, 2)
+    assert read_anchors() == []  # fresh rows wait for the interval
+    clock.advance(dt.timedelta(seconds=get_settings().audit_sign_interval_seconds))
+    _write(database, 1, start=2)  # this commit finds rows older than the interval waiting
+    assert [a.seq for a in read_anchors()] == [3]
+    _write(database, get_settings().audit_sign_every_rows, start=3)  # a batch that large
+    assert [a.seq for a in read_anchors()] == [3, 3 + get_settings().audit_sign_every_rows]
+    code, out = _verify()
+    assert code == 0 and out["unanchored_rows"] == 0 and out["anchors_checked"] == 2
