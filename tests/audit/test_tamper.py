@@ -5,11 +5,16 @@ directly, the way someone with file or database access would, and asserts what
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
+import stat
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from granica import clock
@@ -17,7 +22,7 @@ from granica.audit.service import record
 from granica.audit.signing import read_anchors, sign_head
 from granica.auth.principal import Principal
 from granica.cli import app
-from granica.settings import get_settings
+from granica.settings import get_settings, reset_settings
 from granica.storage import Database
 
 pytestmark = pytest.mark.db
@@ -140,3 +145,73 @@ def test_commits_sign_the_head_within_the_interval(database: Database) -> None:
     assert [a.seq for a in read_anchors()] == [3, 3 + get_settings().audit_sign_every_rows]
     code, out = _verify()
     assert code == 0 and out["unanchored_rows"] == 0 and out["anchors_checked"] == 2
+
+
+def _anchored(db: Database, times: int) -> list[str]:
+    for i in range(times):
+        _write(db, 2, start=2 * i)
+        assert sign_head(db) is not None
+    return get_settings().audit_anchor_file.read_text().splitlines()
+
+
+@pytest.mark.parametrize(("edit", "problem", "says"), [
+    ("delete", "anchors_missing", "holds none (it was deleted or emptied)"),
+    ("truncate", "anchors_missing", "holds only 2 chained anchors"),
+    ("cut_middle", "anchor_chain", "line 2 (anchor 3) does not follow line 1 (anchor 1)"),
+], ids=["deleted", "truncated", "line-removed"])
+def test_anchors_file_tampering_is_detected(database: Database, edit: str, problem: str,
+                                            says: str) -> None:
+    lines = _anchored(database, 3)
+    path = get_settings().audit_anchor_file
+    assert _verify()[0] == 0
+    if edit == "delete":
+        path.unlink()
+    elif edit == "truncate":
+        path.write_text("\n".join(lines[:2]) + "\n")
+    else:
+        path.write_text("\n".join([lines[0], lines[2]]) + "\n")
+    code, out = _verify()
+    assert code == 1 and out["problem"] == problem
+    assert says in str(out["message"]), out["message"]
+
+
+def _pem(key: Ed25519PrivateKey) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode("ascii")
+
+
+def test_signing_key_from_the_environment_is_not_written(database: Database,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANICA_AUDIT_SIGNING_KEY", _pem(Ed25519PrivateKey.generate()))
+    reset_settings()
+    _anchored(database, 1)
+    assert not (get_settings().keys_dir / "audit-signing-key.pem").exists()
+    assert _verify()[0] == 0
+
+
+def test_key_file_outside_the_data_folder_and_resigned_anchors(
+        database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key_file = tmp_path / "secrets" / "audit.pem"
+    monkeypatch.setenv("GRANICA_AUDIT_SIGNING_KEY_FILE", str(key_file))
+    reset_settings()
+    _anchored(database, 2)
+    assert key_file.exists() and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert not (get_settings().keys_dir / "audit-signing-key.pem").exists()
+    assert _verify()[0] == 0
+    # someone with the data folder re-signs the anchors with a key of their own and drops its
+    # public half beside the others: with the key outside, that public key is not trusted
+    forger = Ed25519PrivateKey.generate()
+    public = forger.public_key()
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    (get_settings().keys_dir / f"audit-{hashlib.sha256(raw).hexdigest()[:16]}.pub").write_bytes(
+        public.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo))
+    monkeypatch.setenv("GRANICA_AUDIT_SIGNING_KEY", _pem(forger))
+    reset_settings()
+    get_settings().audit_anchor_file.unlink()
+    _sql(database, "DELETE FROM audit_anchor_head")
+    _anchored(database, 1)
+    monkeypatch.delenv("GRANICA_AUDIT_SIGNING_KEY")
+    reset_settings()
+    code, out = _verify()
+    assert code == 1 and out["problem"] == "anchor_signature", out["message"]
