@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,7 +47,23 @@ class Settings(BaseSettings):
 
     # audit
     audit_retention_days: int = 3 * 365
-    audit_sign_interval_minutes: int = 60
+    audit_sign_interval_seconds: int = Field(
+        default=5, gt=0, description="the newest audit rows wait at most this long (after a "
+        "commit, or the scheduler's tick when idle) before the chain head is signed into the "
+        "anchors file: the window in which rows could be rewritten unnoticed")
+    audit_sign_every_rows: int = Field(
+        default=1000, gt=0, description="sign at once after a commit when this many audit rows "
+        "wait unsigned")
+    audit_signing_key_file: Path | None = Field(
+        default=None, description="the Ed25519 audit signing key (PEM, mode 0600), kept outside "
+        "the data folder; created there on first use. Default: <data_dir>/keys")
+    audit_signing_key: SecretStr | None = Field(
+        default=None, description="the audit signing key itself (PEM text), provided by the "
+        "environment; takes precedence over audit_signing_key_file and is never written")
+    audit_public_keys_dir: Path | None = Field(
+        default=None, description="folder of the audit public keys verification trusts (old "
+        "keys after a rotation). Default: the keys folder when the signing key lives there; "
+        "with an external key, only that key's own public half")
 
     # logging
     log_level: str = "INFO"

@@ -64,3 +64,17 @@ class AuditCheckpoint(Base):
     pruned_through_hash: Mapped[str] = mapped_column(sa.String(64))
     rows_pruned: Mapped[int] = mapped_column(sa.Integer)
     signature: Mapped[str] = mapped_column(sa.String(200))
+
+
+class AuditAnchorHead(Base):
+    """One row: the newest line of the anchors file (its number and digest), so that a
+    truncated, deleted or replaced anchors file no longer matches what the database saw
+    signed. Written by the signer only, never by the writers of the chain."""
+
+    __tablename__ = "audit_anchor_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    anchors: Mapped[int] = mapped_column(sa.BigInteger)
+    digest: Mapped[str] = mapped_column(sa.String(64))
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    signed_at: Mapped[str] = mapped_column(sa.String(40))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from granica import clock
 from granica.audit.chain import GENESIS, row_hash
 from granica.audit.models import AuditEntry, AuditHead, AuditSubjectIndex
+from granica.audit.signing import note_row
 from granica.auth.principal import Principal
 
 # Statements built once: constructing them per row cost more than running them.
@@ -21,6 +22,7 @@ _SELECT_HEAD = (sa.select(_HEAD.c.seq, _HEAD.c.head_hash).where(_HEAD.c.id == 1)
                 .with_for_update())
 _INSERT_ROW = sa.insert(cast(sa.Table, AuditEntry.__table__))
 _INSERT_SUBJECT = sa.insert(cast(sa.Table, AuditSubjectIndex.__table__))
+_INDEX_CHUNK = 1000
 _UPDATE_HEAD = (sa.update(_HEAD).where(_HEAD.c.id == 1)
                 .values(seq=sa.bindparam("new_seq"), head_hash=sa.bindparam("new_hash")))
 
@@ -79,9 +81,13 @@ def record(
     values: dict[str, Any] = {**fields, "occurred_at": now, "prev_hash": prev,
                               "row_hash": digest}
     conn.execute(_INSERT_ROW, values)
-    if ids:
-        conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid} for sid in ids[:500]])
+    # every id is indexed (the DPO's subject-access report reads only this index), in chunks
+    # so that a bulk act's row does not build one statement of unbounded size
+    for start in range(0, len(ids), _INDEX_CHUNK):
+        conn.execute(_INSERT_SUBJECT, [{"seq": seq, "subject_id": sid}
+                                       for sid in ids[start:start + _INDEX_CHUNK]])
     conn.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": digest})
+    note_row(session, now)  # signed into the anchors file soon after the commit
     # a detached copy for the caller (its seq and hash); the row itself is already written
     return AuditEntry(**values)
 

@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from granica import clock
 from granica.audit.chain import GENESIS, row_hash
-from granica.audit.models import AuditCheckpoint, AuditEntry, AuditHead
-from granica.audit.signing import Anchor, check_checkpoint, read_anchors
+from granica.audit.models import (
+    AuditAnchorHead,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    AuditSubjectIndex,
+)
+from granica.audit.signing import Anchor, chain_problem, check_checkpoint, read_anchors
 from granica.storage import Database
 
 
@@ -34,6 +42,16 @@ class VerifyResult:
     head_seq: int = 0
     checkpoint_seq: int | None = None
     anchors_checked: int = 0
+    index_rows_checked: int = 0  # audit_subject rows matched against their row's subject_ids
+    anchors_in_file: int = 0
+    anchor_head: int | None = None  # the anchors file's newest line as the database noted it
+    # the unprotected window: rows a rewrite could still change unnoticed by the anchors
+    last_anchor_seq: int | None = None
+    last_anchor_at: str | None = None
+    seconds_since_last_anchor: float | None = None
+    unanchored_rows: int = 0
+    unanchored_since: str | None = None  # when the oldest row not covered by an anchor was written
+    unanchored_seconds: float = 0.0
     first_bad_seq: int | None = None
     problem: str | None = None  # changed | removed | inserted | rewritten | anchor_signature | ...
     message: str = ""
@@ -62,6 +80,69 @@ def _fields(row: Any) -> dict[str, Any]:
     }
 
 
+_BATCH = 2000
+
+
+def _rows_with_index(session: Session) -> Iterator[tuple[Any | None, set[str]]]:
+    """Every audit row in sequence order with the subject ids that audit_subject holds for it,
+    read in batches by sequence range. Index rows that belong to no audit row come last, as
+    (None, their sequence numbers)."""
+    log = cast(sa.Table, AuditEntry.__table__)
+    index = cast(sa.Table, AuditSubjectIndex.__table__)
+    after: int | None = None
+    while True:
+        stmt = sa.select(log).order_by(log.c.seq).limit(_BATCH)
+        if after is not None:
+            stmt = stmt.where(log.c.seq > after)
+        rows = session.execute(stmt).all()
+        if not rows:
+            break
+        upto = int(rows[-1].seq)
+        in_range = sa.select(index.c.seq, index.c.subject_id).where(index.c.seq <= upto)
+        if after is not None:
+            in_range = in_range.where(index.c.seq > after)
+        held: dict[int, set[str]] = defaultdict(set)
+        for seq, subject_id in session.execute(in_range):
+            held[int(seq)].add(str(subject_id))
+        for row in rows:
+            yield row, held.pop(int(row.seq), set())
+        if held:  # index rows inside the range whose audit row is gone
+            yield _orphans(held)
+            return
+        after = upto
+    beyond = sa.select(index.c.seq).distinct()
+    if after is not None:
+        beyond = beyond.where(index.c.seq > after)
+    stray = [int(seq) for seq in session.scalars(beyond.order_by(index.c.seq).limit(10))]
+    if stray:
+        yield _orphans({seq: set() for seq in stray})
+
+
+def _orphans(held: dict[int, set[str]]) -> tuple[None, set[str]]:
+    return None, {str(seq) for seq in sorted(held)}
+
+
+def _listed(ids: list[str]) -> str:
+    return ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+
+
+def _index_problem(seq: int, subject_ids: list[str] | None, indexed: set[str]
+                   ) -> tuple[str, str] | None:
+    """What is wrong with row `seq`'s audit_subject rows (the DPO report's lookup), if anything."""
+    hashed = {str(i) for i in subject_ids or []}
+    missing, extra = sorted(hashed - indexed), sorted(indexed - hashed)
+    if missing:
+        return "index_removed", (
+            f"row {seq}'s subject index lost {len(missing)} of its {len(hashed)} subjects "
+            f"({_listed(missing)}): audit_subject rows were deleted, so the DPO's "
+            "subject-access report no longer shows this access")
+    if extra:
+        return "index_inserted", (
+            f"row {seq}'s subject index names {_listed(extra)}, which the row's hashed "
+            "subject_ids do not: audit_subject rows were added or rewritten")
+    return None
+
+
 def verify(db: Database, *, anchors_file: Path | None = None) -> VerifyResult:
     """Verify the whole log in one consistent snapshot of the database."""
     anchors = read_anchors(anchors_file)
@@ -75,16 +156,44 @@ def verify(db: Database, *, anchors_file: Path | None = None) -> VerifyResult:
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN DEFERRED"))
         try:
             with Session(engine) as s:
-                return verify_in(s, anchors)
+                return verify_in(s, anchors, anchors_file)
         finally:
             engine.dispose()
     with db.session() as s:
         s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return verify_in(s, anchors)
+        return verify_in(s, anchors, anchors_file)
 
 
-def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
-    result = VerifyResult()
+def _anchor_head_problem(session: Session, anchors: list[Anchor], anchors_file: Path | None,
+                         result: VerifyResult) -> tuple[str, str] | None:
+    """Whether the anchors file still holds the newest anchor the database saw signed."""
+    head = session.get(AuditAnchorHead, 1)
+    if head is None:
+        if any(a.n is not None for a in anchors):
+            result.warnings.append("the database holds no anchor head (its audit_anchor_head "
+                                   "row is missing): the anchors file's end cannot be checked")
+        return None
+    result.anchor_head = head.anchors
+    noted = [a for a in anchors if a.n == head.anchors]
+    if not noted:  # a signer may have appended since the file was read: read it once more
+        noted = [a for a in read_anchors(anchors_file) if a.n == head.anchors]
+    if not noted:
+        have = max((a.n or 0 for a in anchors), default=0)
+        return "anchors_missing", (
+            f"the anchors file lost its end: the database saw anchor {head.anchors} (row "
+            f"{head.seq}, signed at {head.signed_at}) but the file holds "
+            + (f"only {have} chained anchors" if anchors else "none (it was deleted or emptied)")
+            + "; the rows those anchors protected can no longer be told from rewritten ones")
+    if noted[0].digest != head.digest:
+        return "anchors_replaced", (
+            f"anchor {head.anchors} in the anchors file (line {noted[0].line}) is not the one "
+            f"signed at {head.signed_at}: the anchors file was replaced or re-signed")
+    return None
+
+
+def verify_in(session: Session, anchors: list[Anchor], anchors_file: Path | None = None
+              ) -> VerifyResult:
+    result = VerifyResult(anchors_in_file=len(anchors))
     for anchor in anchors:
         if not anchor.valid:
             return result.fail(anchor.seq, "anchor_signature",
@@ -92,6 +201,12 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
                                f"signature that does not verify with key '{anchor.key_id}': "
                                "the anchors file was edited, or its key is missing from the "
                                "keys folder")
+    broken = chain_problem(anchors)
+    if broken is not None:
+        return result.fail(None, "anchor_chain", broken)
+    missing = _anchor_head_problem(session, anchors, anchors_file, result)
+    if missing is not None:
+        return result.fail(None, *missing)
 
     # The newest checkpoint is where the remaining chain starts; every checkpoint must be signed.
     checkpoints = session.scalars(sa.select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
@@ -126,11 +241,15 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
 
     expected = start_seq + 1
     prev_time: dt.datetime | None = None
-    # plain rows, not ORM objects: verification reads every row of the log
-    log = AuditEntry.__table__
-    rows = session.execute(sa.select(log).order_by(log.c.seq)
-                           .execution_options(yield_per=2000))
-    for row in rows:
+    newest = max(anchors, key=lambda a: a.seq, default=None)
+    first_unanchored = max(newest.seq if newest else 0, start_seq) + 1
+    for row, indexed in _rows_with_index(session):
+        if row is None:
+            seqs = sorted(int(i) for i in indexed)
+            return result.fail(seqs[0], "index_inserted",
+                               "audit_subject holds index rows for audit rows that do not exist "
+                               f"({', '.join(map(str, seqs))}): rows were removed or the index "
+                               "was written to directly")
         seq = row.seq
         if result.first_seq is None:
             result.first_seq = seq
@@ -162,6 +281,10 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
                                f"row {seq} was changed: its content ({row.action} by "
                                f"{row.username} at {values['occurred_at']}) no longer matches "
                                "its hash")
+        bad_index = _index_problem(seq, row.subject_ids, indexed)
+        if bad_index is not None:
+            return result.fail(seq, *bad_index)
+        result.index_rows_checked += len(indexed)
         for anchor in by_seq.get(seq, []):
             result.anchors_checked += 1
             if anchor.hash != row.row_hash:
@@ -173,6 +296,8 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
                                    f"{anchor.line}); a row in that range was changed and every "
                                    "hash after it recomputed")
             last_good_anchor = seq
+        if seq == first_unanchored:
+            result.unanchored_since = values["occurred_at"]
         prev, prev_time, expected = row.row_hash, row.occurred_at, seq + 1
         result.rows_checked += 1
     last = expected - 1
@@ -193,16 +318,32 @@ def verify_in(session: Session, anchors: list[Anchor]) -> VerifyResult:
         return result.fail(last + 1, "removed",
                            f"rows after {last} were removed: the anchor signed at {a.signed_at} "
                            f"(line {a.line}) covers row {a.seq}")
-    if not anchors and head_seq:
-        result.warnings.append("no signed anchor yet: run `granica audit sign` (the hourly job "
-                               "does); until then a rewritten chain cannot be told apart")
-    elif anchors and anchors[-1].seq < last:
-        result.warnings.append(f"rows {anchors[-1].seq + 1} to {last} are newer than the last "
-                               f"signed anchor ({anchors[-1].signed_at})")
+    _window(result, newest, first_unanchored, last)
+    if newest is None and head_seq:
+        result.warnings.append("no signed anchor yet: run `granica audit sign` (writes sign "
+                               "soon after they commit, and the scheduler when idle); until "
+                               "then a rewritten chain cannot be told apart")
+    elif newest is not None and result.unanchored_rows:
+        result.warnings.append(f"rows {first_unanchored} to {last} are newer than the last "
+                               f"signed anchor ({newest.signed_at})")
     result.message = (f"audit chain intact: {result.rows_checked} rows"
                       + (f" after checkpoint {start_seq}" if checkpoints else "")
                       + f", {result.anchors_checked} signed anchors matched")
     return result
+
+
+def _window(result: VerifyResult, newest: Anchor | None, first_unanchored: int, last: int
+            ) -> None:
+    """How wide the unprotected window is: rows after the newest anchor, and their age."""
+    now = clock.now()
+    if newest is not None:
+        result.last_anchor_seq, result.last_anchor_at = newest.seq, newest.signed_at
+        result.seconds_since_last_anchor = round(
+            (now - dt.datetime.fromisoformat(newest.signed_at)).total_seconds(), 3)
+    result.unanchored_rows = max(0, last - first_unanchored + 1)
+    if result.unanchored_rows and result.unanchored_since is not None:
+        result.unanchored_seconds = round(
+            (now - dt.datetime.fromisoformat(result.unanchored_since)).total_seconds(), 3)
 
 
 def verify_as(session: Session, principal: Any, *, purpose: str) -> VerifyResult:

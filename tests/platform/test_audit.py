@@ -136,7 +136,9 @@ def test_recomputed_chain_is_caught_by_signed_anchor(database: Database) -> None
         conn.execute(sa.text("UPDATE audit_log SET purpose='nothing to see' WHERE seq=5"))
     _recompute_chain(database)
     result = verify(database, anchors_file=get_settings().data_dir / "no-anchors.jsonl")
-    assert result.ok, "without anchors a recomputed chain looks sound (that is why we sign)"
+    # without its anchors a recomputed chain would look sound: the database's anchor head
+    # tells that anchors are missing (issue 10)
+    assert not result.ok and result.problem == "anchors_missing"
     result = verify(database)
     assert not result.ok and result.problem == "rewritten"
     # the row lies after the first anchor (row 3, still matching) and at or before row 6
@@ -161,8 +163,8 @@ def test_truncated_log_with_reset_head_is_caught_by_anchor(database: Database) -
 def test_key_outside_database_and_anchor_file_tampering(database: Database) -> None:
     _write(database, 2)
     anchor = sign_head(database)
-    assert anchor is not None and set(anchor) == {"seq", "hash", "signed_at", "key_id",
-                                                  "signature"}
+    assert anchor is not None and set(anchor) == {"n", "prev", "seq", "hash", "signed_at",
+                                                  "key_id", "signature"}
     settings = get_settings()
     key = settings.keys_dir / "audit-signing-key.pem"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
@@ -182,7 +184,7 @@ def test_sign_head_if_due(database: Database) -> None:
     assert sign_head_if_due(database) is not None
     _write(database, 1, start=2)
     assert sign_head_if_due(database) is None  # signed less than an interval ago
-    clock.advance(dt.timedelta(minutes=get_settings().audit_sign_interval_minutes))
+    clock.advance(dt.timedelta(seconds=get_settings().audit_sign_interval_seconds))
     first = sign_head_if_due(database)
     assert first is not None and first["seq"] == 3
     clock.advance(dt.timedelta(hours=2))
@@ -290,7 +292,7 @@ def test_verify_does_not_block_writers(database: Database) -> None:
     real = verify_module.verify_in
     seen: list[int] = []
 
-    def slow_verify(session: object, anchors: list[object]) -> object:
+    def slow_verify(session: object, anchors: list[object], *rest: object) -> object:
         # start the snapshot, then let another writer commit before the log is read
         session.execute(sa.text("SELECT count(*) FROM audit_log")).scalar()  # type: ignore[attr-defined]
         done = threading.Event()
@@ -303,7 +305,7 @@ def test_verify_does_not_block_writers(database: Database) -> None:
         t.start()
         assert done.wait(20), "a writer was blocked by verification"
         t.join()
-        result = real(session, anchors)  # type: ignore[arg-type]
+        result = real(session, anchors, *rest)  # type: ignore[arg-type]
         seen.append(result.rows_checked)
         return result
 
