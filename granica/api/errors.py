@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match
 
 from granica.api.deps import LoginRequired, login_url
 from granica.errors import GranicaError
@@ -105,14 +106,32 @@ async def granica_error(request: Request, exc: Exception) -> Response:
     return await page_error(request, exc.http_status, exc.to_dict(), headers)
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path. Starlette's 405 names only the methods
+    of the first route that matched the path, though a path is often served by several
+    routes (GET and POST of a collection, GET, PUT and DELETE of an item)."""
+    routes = request.app.router.routes
+    return [method for method in HTTP_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in routes)]
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"there is nothing at {request.url.path}"
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed at {request.url.path}; use {headers['Allow']}"
     body = {"error": codes.get(exc.status_code, "http_error"), "message": detail}
-    return await page_error(request, exc.status_code, body, dict(exc.headers or {}) or None)
+    return await page_error(request, exc.status_code, body, headers or None)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,9 @@
 """The error responses routers document in OpenAPI: `responses=errors(404, 409)` adds them
-(401 and 403 always), with the error body every failure answers with."""
+(401 and 403 always), with the error body every failure answers with.
+
+Every router under /api/v1 is mounted with `API_ERRORS` (what any operation may answer:
+not authenticated, permission denied, body too large, invalid input); a route adds the
+statuses of its own with `errors(...)`."""
 
 from __future__ import annotations
 
@@ -25,3 +29,7 @@ class ErrorOut(BaseModel):
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": ErrorOut, "description": DESCRIPTIONS[c]} for c in (401, 403, *codes)}
+
+
+# What any operation under /api/v1 may answer (app.create_app mounts every router with it).
+API_ERRORS = errors(413, 422)

@@ -4,11 +4,12 @@ subscriptions, notifications, joint risk profiles and screening, links. Thin rou
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
 from granica.api.responses import errors
@@ -29,6 +30,16 @@ from granica.cooperation.schemas import (
 router = APIRouter(prefix="/cooperation", tags=["cooperation between agencies"])
 
 Kind = Literal["seizure", "inspection", "incident", "case"]
+
+
+class KindConvertor(StringConvertor):
+    """Matches only a record kind, so that `/records/{kind}` (POST) does not catch every
+    `/records/{record_id}`: another method on a record answers 405, not a kind error."""
+
+    regex = "|".join(get_args(Kind))
+
+
+register_url_convertor("record_kind", KindConvertor())
 
 
 class RecordChange(BaseModel):
@@ -60,7 +71,7 @@ def code_lists(principal: CurrentPrincipal) -> dict[str, Any]:
             "fran": lists.fran}
 
 
-@router.post("/records/{kind}", response_model=RecordOut, status_code=201,
+@router.post("/records/{kind:record_kind}", response_model=RecordOut, status_code=201,
              responses=errors(404, 422))
 def create(kind: Kind, session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
            response: Response, body: Annotated[dict[str, Any], Body()],

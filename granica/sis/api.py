@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
+from granica.api.responses import errors
 from granica.errors import TooLargeError
 from granica.settings import get_settings
 from granica.sis import search, service
@@ -28,6 +29,9 @@ from granica.sis.schemas import (
 
 router = APIRouter(prefix="/alerts", tags=["alert register"])
 
+# An act on one alert: it may not exist (or not for you), or its state may not allow the act.
+ON_ALERT = errors(404, 409)
+
 
 @router.get("/categories")
 def categories() -> list[dict[str, Any]]:
@@ -36,7 +40,7 @@ def categories() -> list[dict[str, Any]]:
     return [category_schema(c) for c in CATEGORIES.values()]
 
 
-@router.post("", response_model=AlertOut, status_code=201)
+@router.post("", response_model=AlertOut, status_code=201, responses=errors(409))
 def create(body: AlertIn, session: DbSession, principal: CurrentPrincipal,
            purpose: StatedPurpose) -> dict[str, Any]:
     """Enter a national alert as a draft; a second user validates it (four eyes).
@@ -100,7 +104,7 @@ def search_object(session: DbSession, principal: CurrentPrincipal, purpose: Stat
     return search.find_object(session, principal, identifier, country=country, purpose=purpose)
 
 
-@router.post("/import", response_model=ImportReportOut)
+@router.post("/import", response_model=ImportReportOut, responses=errors(400))
 async def import_alerts(request: Request, session: DbSession, principal: CurrentPrincipal,
                         purpose: StatedPurpose) -> dict[str, Any]:
     """Load alerts from a JSONL body (one alert per line, the export's shape). Good lines
@@ -120,7 +124,8 @@ async def import_alerts(request: Request, session: DbSession, principal: Current
     return report.to_dict()
 
 
-@router.get("/export", response_class=PlainTextResponse)
+@router.get("/export", response_class=Response, responses={
+    200: {"content": {"application/x-ndjson": {}}, "description": "one alert per line (JSONL)"}})
 def export(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
            category: str | None = None, issuing_country: str | None = None) -> Response:
     """Alerts as JSONL, one per line, in the shape of `GET /alerts/{id}`."""
@@ -129,14 +134,14 @@ def export(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpo
     return Response("".join(lines), media_type="application/x-ndjson")
 
 
-@router.get("/{alert_id}", response_model=AlertOut)
+@router.get("/{alert_id}", response_model=AlertOut, responses=errors(404))
 def read(alert_id: str, session: DbSession, principal: CurrentPrincipal,
          purpose: StatedPurpose) -> dict[str, Any]:
     """One alert by id or Schengen identifier, as you may see it (action and warnings first)."""
     return service.get_alert(session, principal, alert_id, purpose=purpose)
 
 
-@router.put("/{alert_id}", response_model=AlertOut)
+@router.put("/{alert_id}", response_model=AlertOut, responses=ON_ALERT)
 def update(alert_id: str, body: AlertChange, session: DbSession, principal: CurrentPrincipal,
            purpose: StatedPurpose) -> dict[str, Any]:
     """Change a national alert; it goes back to validation."""
@@ -144,21 +149,21 @@ def update(alert_id: str, body: AlertChange, session: DbSession, principal: Curr
                                 purpose=purpose)
 
 
-@router.post("/{alert_id}/validate", response_model=AlertOut)
+@router.post("/{alert_id}/validate", response_model=AlertOut, responses=ON_ALERT)
 def validate(alert_id: str, session: DbSession, principal: CurrentPrincipal,
              purpose: StatedPurpose) -> dict[str, Any]:
     """Validate a draft entered by someone else (four eyes)."""
     return service.validate_alert(session, principal, alert_id, purpose=purpose)
 
 
-@router.post("/{alert_id}/flags", response_model=AlertOut)
+@router.post("/{alert_id}/flags", response_model=AlertOut, responses=ON_ALERT)
 def flag(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrincipal,
          purpose: StatedPurpose) -> dict[str, Any]:
     """Flag the alert: its action is not executed in this country."""
     return service.flag_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
 
 
-@router.post("/{alert_id}/links", response_model=AlertOut)
+@router.post("/{alert_id}/links", response_model=AlertOut, responses=ON_ALERT)
 def link(alert_id: str, body: LinkIn, session: DbSession, principal: CurrentPrincipal,
          purpose: StatedPurpose) -> dict[str, Any]:
     """Link two alerts for an operational need."""
@@ -166,7 +171,7 @@ def link(alert_id: str, body: LinkIn, session: DbSession, principal: CurrentPrin
                                purpose=purpose)
 
 
-@router.post("/{alert_id}/misused-identity", response_model=AlertOut)
+@router.post("/{alert_id}/misused-identity", response_model=AlertOut, responses=ON_ALERT)
 def misused_identity(alert_id: str, body: MisusedIdentityIn, session: DbSession,
                      principal: CurrentPrincipal, purpose: StatedPurpose) -> dict[str, Any]:
     """Add the victim's data of a misused identity, with their recorded consent."""
@@ -175,14 +180,14 @@ def misused_identity(alert_id: str, body: MisusedIdentityIn, session: DbSession,
                                         consent_given_on=body.consent_given_on, purpose=purpose)
 
 
-@router.post("/{alert_id}/extend", response_model=AlertOut)
+@router.post("/{alert_id}/extend", response_model=AlertOut, responses=ON_ALERT)
 def extend(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrincipal,
            purpose: StatedPurpose) -> dict[str, Any]:
     """Keep the alert for another review period, with the individual assessment recorded."""
     return service.extend_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
 
 
-@router.post("/{alert_id}/hits", status_code=201)
+@router.post("/{alert_id}/hits", status_code=201, responses=ON_ALERT)
 def hit(alert_id: str, body: HitIn, session: DbSession, principal: CurrentPrincipal,
         purpose: StatedPurpose) -> dict[str, str]:
     """Report a hit; a hit on another country's alert goes to the SIRENE Bureau."""
@@ -190,7 +195,7 @@ def hit(alert_id: str, body: HitIn, session: DbSession, principal: CurrentPrinci
                                                 purpose=purpose)}
 
 
-@router.delete("/{alert_id}", status_code=204)
+@router.delete("/{alert_id}", status_code=204, responses=ON_ALERT)
 def delete(alert_id: str, session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
            reason: str = Query(min_length=5, max_length=1000)) -> Response:
     """Delete a national alert (purpose achieved, surrender, revocation); the audit trail stays."""

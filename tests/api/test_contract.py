@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import schemathesis
@@ -42,6 +43,17 @@ def issue_tokens(server: LiveServer) -> dict[str, str]:
                 for key, username in TOKENS.items()}
 
 
+def answer(recorder: Any, case_id: str) -> str:
+    """The request that failed and what the server answered, for the failure report."""
+    interaction = recorder.interactions.get(case_id)
+    if interaction is None or interaction.response is None:
+        return ""
+    request, response = interaction.request, interaction.response
+    body = (request.body or b"")[:200].decode("utf-8", "replace")
+    return (f" <- {request.method} {request.uri[:200]} {body} -> {response.status_code} "
+            f"{response.content[:200].decode('utf-8', 'replace')}")
+
+
 def run_schemathesis(schema_url: str, token: str) -> Run:
     config = schemathesis.Config.from_dict({
         "seed": SEED,
@@ -57,12 +69,12 @@ def run_schemathesis(schema_url: str, token: str) -> Run:
             recorder = event.recorder
             run.operations.add(recorder.label)
             run.requests += len(recorder.interactions)
-            for checks in recorder.checks.values():
+            for case_id, checks in recorder.checks.items():
                 for check in checks:
                     if check.status == Status.FAILURE and check.failure_info is not None:
-                        failure = check.failure_info.failure
-                        detail = " ".join(failure.message.split())[:300]
-                        run.failures[f"{recorder.label}: {check.name}: {detail}"] += 1
+                        detail = " ".join(check.failure_info.failure.message.split())[:200]
+                        run.failures[f"{recorder.label}: {check.name}: {detail}"
+                                     f"{answer(recorder, case_id)}"] += 1
         elif isinstance(event, events.NonFatalError):
             run.errors.append(f"{event.label}: {event.info.format()}")
         elif isinstance(event, events.FatalError):
