@@ -7,13 +7,13 @@ with a reference the user can quote, and its details go to the log only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Match
 
 from granica.api.deps import LoginRequired, login_url
 from granica.errors import GranicaError
@@ -106,17 +106,27 @@ async def granica_error(request: Request, exc: Exception) -> Response:
     return await page_error(request, exc.http_status, exc.to_dict(), headers)
 
 
-HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+def _leaf_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes with a path and methods, in matching order; FastAPI keeps an included
+    router's routes inside it (with their prefix applied)."""
+    for route in routes:
+        inner = getattr(route, "_effective_candidates", None)
+        if inner is not None:
+            yield from _leaf_routes(inner)
+        elif getattr(route, "methods", None) and getattr(route, "path_regex", None) is not None:
+            yield route
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers at this path. Starlette's 405 names only the methods
-    of the first route that matched the path, though a path is often served by several
-    routes (GET and POST of a collection, GET, PUT and DELETE of an item)."""
-    routes = request.app.router.routes
-    return [method for method in HTTP_METHODS
-            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
-                   for route in routes)]
+    """The methods of the resource at this path, as the OpenAPI document declares it: the
+    first route whose path matches names the path template, and every route of that template
+    gives its methods. (Starlette's own 405 names only the first route's methods, though a
+    resource is often served by several routes: GET and POST of a collection.)"""
+    path = request.url.path
+    routes = list(_leaf_routes(request.app.router.routes))
+    template = next((r.path_format for r in routes if r.path_regex.match(path)), None)
+    methods = {m for r in routes if r.path_format == template for m in r.methods}
+    return sorted(methods - {"HEAD"})
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,6 @@ subscriptions, notifications, joint risk profiles and screening, links. Thin rou
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Body, Query
@@ -12,6 +11,7 @@ from pydantic import BaseModel
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
+from granica.api.params import IsoDateTime
 from granica.api.responses import errors
 from granica.cooperation import service
 from granica.cooperation.codelists import codelists
@@ -72,7 +72,7 @@ def code_lists(principal: CurrentPrincipal) -> dict[str, Any]:
 
 
 @router.post("/records/{kind:record_kind}", response_model=RecordOut, status_code=201,
-             responses=errors(404, 422))
+             responses=errors(404, 405, 422))
 def create(kind: Kind, session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
            response: Response, body: Annotated[dict[str, Any], Body()],
            notify_shift: bool = False) -> RecordOut:
@@ -95,7 +95,7 @@ def search(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpo
            key_kind: Literal["vehicle", "company", "route", "commodity", "bcp", "person",
                              "phone", "document", "ref"] | None = None,
            key_value: str | None = Query(None, max_length=200),
-           since: dt.datetime | None = None, until: dt.datetime | None = None,
+           since: IsoDateTime | None = None, until: IsoDateTime | None = None,
            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> RecordList:
     """Records your agency may see (its own and those shared with it), newest first."""
     return service.list_records(session, principal, purpose, kind=kind, bcp=bcp,

@@ -18,6 +18,7 @@ from granica.sis.schemas import (
     AlertChange,
     AlertIn,
     AlertOut,
+    Assessment,
     HitIn,
     ImportReportOut,
     LinkIn,
@@ -28,6 +29,13 @@ from granica.sis.schemas import (
 )
 
 router = APIRouter(prefix="/alerts", tags=["alert register"])
+
+# Text with a letter (in any script); an identifier with something besides spaces, dashes,
+# dots and slashes (which are dropped); a date of birth as YYYY-MM-DD, YYYY-MM or YYYY.
+LETTER = r"[^\W\d_]"
+IDENTIFIER = r"[^\s./-]"
+PARTIAL_DATE = r"^(1[89]|20)\d{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+Identifier = Query(min_length=1, max_length=64, pattern=IDENTIFIER)
 
 # An act on one alert: it may not exist (or not for you), or its state may not allow the act.
 ON_ALERT = errors(404, 409)
@@ -59,9 +67,10 @@ def queue(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpos
 
 @router.get("/search/person", response_model=list[SearchResult])
 def search_person(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                  name: str = Query(max_length=200), date_of_birth: str | None = Query(None, max_length=10),
+                  name: str = Query(min_length=1, max_length=200, pattern=LETTER),
+                  date_of_birth: str | None = Query(None, max_length=10, pattern=PARTIAL_DATE),
                   dob_mode: str = Query("exact", pattern="^(exact|year|approximate)$"),
-                  nationality: str | None = Query(None, max_length=2),
+                  nationality: str | None = Query(None, pattern=r"^[A-Za-z]{2}$"),
                   sex: str | None = Query(None, max_length=1),
                   limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
     """Persons by name in any script, order or spelling, with date of birth (exact, year or
@@ -73,7 +82,7 @@ def search_person(session: DbSession, principal: CurrentPrincipal, purpose: Stat
 
 @router.get("/search/document", response_model=list[SearchResult])
 def search_document(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                    number: str = Query(max_length=64), country: str | None = Query(None, max_length=2),
+                    number: str = Identifier, country: str | None = Query(None, max_length=2),
                     document_type: str | None = Query(None, max_length=30)) -> list[dict[str, Any]]:
     """Stolen, lost, invalid or false documents, and person alerts listing the document."""
     return search.find_document(session, principal, number, country=country,
@@ -82,7 +91,8 @@ def search_document(session: DbSession, principal: CurrentPrincipal, purpose: St
 
 @router.get("/search/vehicle", response_model=list[SearchResult])
 def search_vehicle(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                   vin: str | None = Query(None, max_length=64), plate: str | None = Query(None, max_length=64),
+                   vin: str | None = Query(None, min_length=1, max_length=64, pattern=IDENTIFIER),
+                   plate: str | None = Query(None, min_length=1, max_length=64, pattern=IDENTIFIER),
                    country: str | None = Query(None, max_length=2)) -> list[dict[str, Any]]:
     """Vehicles, trailers, caravans and plates by VIN or registration plate."""
     return search.find_vehicle(session, principal, vin=vin, plate=plate, country=country, purpose=purpose)
@@ -90,7 +100,7 @@ def search_vehicle(session: DbSession, principal: CurrentPrincipal, purpose: Sta
 
 @router.get("/search/firearm", response_model=list[SearchResult])
 def search_firearm(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                   serial: str = Query(max_length=64), make: str | None = Query(None, max_length=60),
+                   serial: str = Identifier, make: str | None = Query(None, max_length=60),
                    calibre: str | None = Query(None, max_length=20)) -> list[dict[str, Any]]:
     """Firearms by serial number; make and calibre confirm or weaken the match."""
     return search.find_firearm(session, principal, serial, make=make, calibre=calibre, purpose=purpose)
@@ -98,7 +108,7 @@ def search_firearm(session: DbSession, principal: CurrentPrincipal, purpose: Sta
 
 @router.get("/search/object", response_model=list[SearchResult])
 def search_object(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                  identifier: str = Query(max_length=64),
+                  identifier: str = Identifier,
                   country: str | None = Query(None, max_length=2)) -> list[dict[str, Any]]:
     """Any object identifier: VIN, plate, document, serial, banknote, container, IMEI, ..."""
     return search.find_object(session, principal, identifier, country=country, purpose=purpose)
@@ -127,7 +137,8 @@ async def import_alerts(request: Request, session: DbSession, principal: Current
 @router.get("/export", response_class=Response, responses={
     200: {"content": {"application/x-ndjson": {}}, "description": "one alert per line (JSONL)"}})
 def export(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-           category: str | None = None, issuing_country: str | None = None) -> Response:
+           category: str | None = Query(None, json_schema_extra={"enum": sorted(CATEGORIES)}),
+           issuing_country: str | None = Query(None, max_length=2)) -> Response:
     """Alerts as JSONL, one per line, in the shape of `GET /alerts/{id}`."""
     lines = [service.export_line(v) + "\n" for v in service.export_alerts(
         session, principal, purpose=purpose, category=category, issuing_country=issuing_country)]
@@ -181,7 +192,7 @@ def misused_identity(alert_id: str, body: MisusedIdentityIn, session: DbSession,
 
 
 @router.post("/{alert_id}/extend", response_model=AlertOut, responses=ON_ALERT)
-def extend(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrincipal,
+def extend(alert_id: str, body: Assessment, session: DbSession, principal: CurrentPrincipal,
            purpose: StatedPurpose) -> dict[str, Any]:
     """Keep the alert for another review period, with the individual assessment recorded."""
     return service.extend_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
