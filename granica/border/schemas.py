@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from granica.clock import IsoDate
+
 
 class TypedDocument(BaseModel):
     """Document data typed by the guard (or sent by a kiosk) when there is no MRZ."""
@@ -49,7 +51,7 @@ class CheckRequest(BaseModel):
     crossing_ref: str | None = Field(
         default=None, max_length=80, description="the client's identifier of this crossing; "
         "a second check of the same crossing is refused")
-    intended_exit: dt.date | None = Field(
+    intended_exit: IsoDate | None = Field(
         default=None, description="last day of the intended stay (entries of third-country nationals)")
     visa_number: str = Field(default="", max_length=20)
     fingerprints: list[FingerprintInput] = Field(

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
-from granica.api.params import IsoDateTime
 from granica.api.responses import errors
+from granica.clock import IsoDateTime
 from granica.cooperation import service
 from granica.cooperation.codelists import codelists
 from granica.cooperation.schemas import (

@@ -3,7 +3,7 @@ searches, import and export. Thin: every call is one service function."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/alerts", tags=["alert register"])
 LETTER = r"[^\W\d_]"
 IDENTIFIER = r"[^\s./-]"
 PARTIAL_DATE = r"^(1[89]|20)\d{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
-Identifier = Query(min_length=1, max_length=64, pattern=IDENTIFIER)
+Identifier = Annotated[str, Query(min_length=1, max_length=64, pattern=IDENTIFIER)]
 
 # An act on one alert: it may not exist (or not for you), or its state may not allow the act.
 ON_ALERT = errors(404, 409)
@@ -82,7 +82,7 @@ def search_person(session: DbSession, principal: CurrentPrincipal, purpose: Stat
 
 @router.get("/search/document", response_model=list[SearchResult])
 def search_document(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                    number: str = Identifier, country: str | None = Query(None, max_length=2),
+                    number: Identifier, country: str | None = Query(None, max_length=2),
                     document_type: str | None = Query(None, max_length=30)) -> list[dict[str, Any]]:
     """Stolen, lost, invalid or false documents, and person alerts listing the document."""
     return search.find_document(session, principal, number, country=country,
@@ -100,7 +100,7 @@ def search_vehicle(session: DbSession, principal: CurrentPrincipal, purpose: Sta
 
 @router.get("/search/firearm", response_model=list[SearchResult])
 def search_firearm(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                   serial: str = Identifier, make: str | None = Query(None, max_length=60),
+                   serial: Identifier, make: str | None = Query(None, max_length=60),
                    calibre: str | None = Query(None, max_length=20)) -> list[dict[str, Any]]:
     """Firearms by serial number; make and calibre confirm or weaken the match."""
     return search.find_firearm(session, principal, serial, make=make, calibre=calibre, purpose=purpose)
@@ -108,7 +108,7 @@ def search_firearm(session: DbSession, principal: CurrentPrincipal, purpose: Sta
 
 @router.get("/search/object", response_model=list[SearchResult])
 def search_object(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
-                  identifier: str = Identifier,
+                  identifier: Identifier,
                   country: str | None = Query(None, max_length=2)) -> list[dict[str, Any]]:
     """Any object identifier: VIN, plate, document, serial, banknote, container, IMEI, ..."""
     return search.find_object(session, principal, identifier, country=country, purpose=purpose)

@@ -21,7 +21,7 @@ from granica.api.app import API_PREFIX
 from tests.browser.conftest import LiveServer
 
 SEED = 20261206
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 5
 TOKENS = {"powerful": "sirene.operator", "low-privilege": "border.guard"}
 
 # Operations whose schema-valid requests a rule the schema cannot state may refuse with 422
@@ -29,6 +29,7 @@ TOKENS = {"powerful": "sirene.operator", "low-privilege": "border.guard"}
 # one over stored state, or one per alert category.
 BUSINESS_RULES = {
     ("POST", "/api/v1/alerts"): "the mandatory fields of each category (sis/categories.py)",
+    ("PUT", "/api/v1/alerts/{alert_id}"): "the fields of the alert's category",
     ("POST", "/api/v1/alerts/{alert_id}/validate"): "four eyes: not the user who entered it",
     ("GET", "/api/v1/alerts/search/vehicle"): "a VIN or a plate, at least one of the two",
     ("POST", "/api/v1/border/checks"): "a crossing point of the reference data",
@@ -76,12 +77,15 @@ def answer(recorder: Any, case_id: str) -> str:
             f"{response.content[:200].decode('utf-8', 'replace')}")
 
 
-def run_schemathesis(schema_url: str, token: str) -> Run:
+def run_schemathesis(schema_url: str, token: str, every_method: bool) -> Run:
+    """One run of every phase but the stateful one; `every_method` sends each method a path
+    does not declare (the answer, 405 with Allow, does not depend on who asks: once is enough)."""
+    coverage = {} if every_method else {"unexpected-methods": ["PATCH"]}
     config = schemathesis.Config.from_dict({
         "seed": SEED,
         "headers": {"Authorization": f"Bearer {token}"},
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
-        "phases": {"stateful": {"enabled": False}},
+        "phases": {"stateful": {"enabled": False}, "coverage": coverage},
         "request-timeout": 30,
         "operations": [
             {"include-method": method, "include-path": path,
@@ -118,7 +122,7 @@ def test_every_operation_keeps_the_openapi_contract(live_server: LiveServer) -> 
     problems = []
     for key, token in issue_tokens(live_server).items():
         started = time.monotonic()
-        run = run_schemathesis(schema_url, token)
+        run = run_schemathesis(schema_url, token, every_method=key == "powerful")
         elapsed = time.monotonic() - started
         print(f"schemathesis ({key} token): {len(run.operations)} operations, "
               f"{run.requests} requests, {elapsed:.1f} s")

@@ -58,3 +58,11 @@ def test_a_method_the_path_does_not_serve_answers_405_with_its_methods(
     assert response.headers["allow"] == allow
     assert response.json()["error"] == "method_not_allowed"
     assert allow in response.json()["message"]
+
+
+def test_each_search_names_its_own_identifier_parameter(client: TestClient) -> None:
+    """One shared Query() object once gave all three searches the first one's name."""
+    spec = client.get("/api/v1/openapi.json").json()
+    for path, name in (("document", "number"), ("firearm", "serial"), ("object", "identifier")):
+        params = spec["paths"][f"/api/v1/alerts/search/{path}"]["get"]["parameters"]
+        assert name in [p["name"] for p in params if p["required"]], path
