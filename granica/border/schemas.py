@@ -44,7 +44,7 @@ class CheckRequest(BaseModel):
     direction: Literal["entry", "exit"] = "entry"
     mrz: str | None = Field(default=None, max_length=400, description="MRZ lines as read")
     document: TypedDocument | None = None
-    free_movement_family_member: bool = Field(
+    free_movement_family_member: bool = Field(strict=True,
         default=False, description="third-country family member of an EU citizen (minimum check)")
     vehicle_plate: str = Field(default="", max_length=20)
     vehicle_country: str = Field(default="", max_length=3)
