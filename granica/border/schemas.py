@@ -19,9 +19,9 @@ class TypedDocument(BaseModel):
     nationality: str = Field(default="", max_length=3, examples=["UTO"])
     surname: str = Field(default="", max_length=200, examples=["ERIKSSON"])
     given_names: str = Field(default="", max_length=200, examples=["ANNA MARIA"])
-    birth_date: dt.date | None = Field(default=None, examples=["1974-08-12"])
+    birth_date: IsoDate | None = Field(default=None, examples=["1974-08-12"])
     sex: str = Field(default="", max_length=1, examples=["F"])
-    expiry_date: dt.date | None = Field(default=None, examples=["2032-04-15"])
+    expiry_date: IsoDate | None = Field(default=None, examples=["2032-04-15"])
 
 
 class FingerprintInput(BaseModel):
