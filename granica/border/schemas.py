@@ -49,8 +49,9 @@ class CheckRequest(BaseModel):
     vehicle_plate: str = Field(default="", max_length=20)
     vehicle_country: str = Field(default="", max_length=3)
     crossing_ref: str | None = Field(
-        default=None, max_length=80, description="the client's identifier of this crossing; "
-        "a second check of the same crossing is refused")
+        default=None, min_length=1, max_length=80,
+        description="the client's identifier of this crossing; a second check of the same "
+        "crossing is refused")
     intended_exit: IsoDate | None = Field(
         default=None, description="last day of the intended stay (entries of third-country nationals)")
     visa_number: str = Field(default="", max_length=20)
