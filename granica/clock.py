@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 _lock = threading.Lock()
 _offset = dt.timedelta(0)
@@ -44,3 +47,21 @@ def reset() -> None:
     with _lock:
         _offset = dt.timedelta(0)
         _frozen = None
+
+
+# --- moments and days as input ------------------------------------------------------------
+# Pydantic reads a number ("0.5") as seconds since 1970 for a datetime or a date; an API whose
+# document says `format: date-time` or `format: date` takes ISO 8601 text only.
+
+def _iso_only(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) or (
+            isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()):
+        raise ValueError("give a date (and time) in ISO 8601, e.g. 2026-11-14 or "
+                         "2026-11-14T08:10:00Z, not a number")
+    return value
+
+
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_only)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_only)]

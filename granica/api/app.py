@@ -23,6 +23,7 @@ from granica.api.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from granica.api.responses import API_ERRORS
 from granica.settings import get_settings
 from granica.storage import Database
 from granica.web import STATIC_DIR, nav
@@ -72,7 +73,7 @@ def _include_domains(app: FastAPI) -> list[str]:
     for domain in DOMAINS:
         api = _optional_module(f"granica.{domain}.api")
         if api is not None:
-            app.include_router(api.router, prefix=API_PREFIX)
+            app.include_router(api.router, prefix=API_PREFIX, responses=API_ERRORS)
             mounted.append(f"{domain}.api")
         pages = _optional_module(f"granica.{domain}.pages")
         if pages is not None:
@@ -103,7 +104,7 @@ def create_app(database: Database | None = None) -> FastAPI:
     errors.install(app)
 
     app.include_router(system.router)
-    app.include_router(core.router, prefix=API_PREFIX)
+    app.include_router(core.router, prefix=API_PREFIX, responses=API_ERRORS)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.state.mounted_domains = _include_domains(app)

@@ -7,6 +7,7 @@ with a reference the user can quote, and its details go to the log only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -105,14 +106,42 @@ async def granica_error(request: Request, exc: Exception) -> Response:
     return await page_error(request, exc.http_status, exc.to_dict(), headers)
 
 
+def _leaf_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes with a path and methods, in matching order; FastAPI keeps an included
+    router's routes inside it (with their prefix applied)."""
+    for route in routes:
+        inner = getattr(route, "_effective_candidates", None)
+        if inner is not None:
+            yield from _leaf_routes(inner)
+        elif getattr(route, "methods", None) and getattr(route, "path_regex", None) is not None:
+            yield route
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource at this path, as the OpenAPI document declares it: the
+    first route whose path matches names the path template, and every route of that template
+    gives its methods. (Starlette's own 405 names only the first route's methods, though a
+    resource is often served by several routes: GET and POST of a collection.)"""
+    path = request.url.path
+    routes = list(_leaf_routes(request.app.router.routes))
+    template = next((r.path_format for r in routes if r.path_regex.match(path)), None)
+    methods = {m for r in routes if r.path_format == template for m in r.methods}
+    return sorted(methods - {"HEAD"})
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"there is nothing at {request.url.path}"
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed at {request.url.path}; use {headers['Allow']}"
     body = {"error": codes.get(exc.status_code, "http_error"), "message": detail}
-    return await page_error(request, exc.status_code, body, dict(exc.headers or {}) or None)
+    return await page_error(request, exc.status_code, body, headers or None)
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

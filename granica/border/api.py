@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
+from granica.api.responses import errors
 from granica.border import service
 from granica.border.schemas import CheckRequest, CheckResult, RefusalRequest
 
@@ -37,14 +38,14 @@ def create_check(body: CheckRequest, session: DbSession, principal: CurrentPrinc
     return service.check(session, principal, body, purpose)
 
 
-@router.get("/checks/{check_id}", response_model=CheckResult)
+@router.get("/checks/{check_id}", response_model=CheckResult, responses=errors(404))
 def read_check(check_id: str, session: DbSession, principal: CurrentPrincipal,
                purpose: StatedPurpose) -> CheckResult:
     """One stored check as its result (your own, or any for a shift supervisor)."""
     return service.check_result_of(service.get_check(session, principal, check_id, purpose))
 
 
-@router.post("/checks/{check_id}/crossing")
+@router.post("/checks/{check_id}/crossing", responses=errors(404, 409))
 def record_crossing(check_id: str, session: DbSession, principal: CurrentPrincipal,
                     purpose: StatedPurpose) -> dict[str, str]:
     """After second line has cleared a referred third-country national, record the entry or
@@ -74,7 +75,7 @@ def run_rechecks(session: DbSession, principal: CurrentPrincipal,
     return service.recheck_pending(session, principal, purpose)
 
 
-@router.post("/refusals", status_code=201)
+@router.post("/refusals", status_code=201, responses=errors(404))
 def create_refusal(body: RefusalRequest, session: DbSession, principal: CurrentPrincipal,
                    purpose: StatedPurpose) -> dict[str, Any]:
     """Record a refusal of entry with the letters of the standard form (e.g. `["C", "E"]`)."""
@@ -83,7 +84,8 @@ def create_refusal(body: RefusalRequest, session: DbSession, principal: CurrentP
             "pdf": f"/api/v1/border/refusals/{row.id}/pdf"}
 
 
-@router.get("/refusals/{refusal_id}/pdf")
+@router.get("/refusals/{refusal_id}/pdf", response_class=Response, responses={
+    200: {"content": {"application/pdf": {}}, "description": "the refusal form"}, **errors(404)})
 def refusal_pdf(refusal_id: str, session: DbSession, principal: CurrentPrincipal,
                 purpose: StatedPurpose) -> Response:
     """The traveller's copy of the refusal form (PDF, the traveller's language and Serbian)."""

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from granica.clock import IsoDate
+
 
 class TypedDocument(BaseModel):
     """Document data typed by the guard (or sent by a kiosk) when there is no MRZ."""
@@ -17,9 +19,9 @@ class TypedDocument(BaseModel):
     nationality: str = Field(default="", max_length=3, examples=["UTO"])
     surname: str = Field(default="", max_length=200, examples=["ERIKSSON"])
     given_names: str = Field(default="", max_length=200, examples=["ANNA MARIA"])
-    birth_date: dt.date | None = Field(default=None, examples=["1974-08-12"])
+    birth_date: IsoDate | None = Field(default=None, examples=["1974-08-12"])
     sex: str = Field(default="", max_length=1, examples=["F"])
-    expiry_date: dt.date | None = Field(default=None, examples=["2032-04-15"])
+    expiry_date: IsoDate | None = Field(default=None, examples=["2032-04-15"])
 
 
 class FingerprintInput(BaseModel):
@@ -42,14 +44,15 @@ class CheckRequest(BaseModel):
     direction: Literal["entry", "exit"] = "entry"
     mrz: str | None = Field(default=None, max_length=400, description="MRZ lines as read")
     document: TypedDocument | None = None
-    free_movement_family_member: bool = Field(
+    free_movement_family_member: bool = Field(strict=True,
         default=False, description="third-country family member of an EU citizen (minimum check)")
     vehicle_plate: str = Field(default="", max_length=20)
     vehicle_country: str = Field(default="", max_length=3)
     crossing_ref: str | None = Field(
-        default=None, max_length=80, description="the client's identifier of this crossing; "
-        "a second check of the same crossing is refused")
-    intended_exit: dt.date | None = Field(
+        default=None, min_length=1, max_length=80,
+        description="the client's identifier of this crossing; a second check of the same "
+        "crossing is refused")
+    intended_exit: IsoDate | None = Field(
         default=None, description="last day of the intended stay (entries of third-country nationals)")
     visa_number: str = Field(default="", max_length=20)
     carrier: str = Field(default="", max_length=200,

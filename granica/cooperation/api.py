@@ -3,15 +3,16 @@ subscriptions, notifications, joint risk profiles and screening, links. Thin rou
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
 from granica.api.responses import errors
+from granica.clock import IsoDateTime
 from granica.cooperation import service
 from granica.cooperation.codelists import codelists
 from granica.cooperation.schemas import (
@@ -29,6 +30,16 @@ from granica.cooperation.schemas import (
 router = APIRouter(prefix="/cooperation", tags=["cooperation between agencies"])
 
 Kind = Literal["seizure", "inspection", "incident", "case"]
+
+
+class KindConvertor(StringConvertor):
+    """Matches only a record kind, so that `/records/{kind}` (POST) does not catch every
+    `/records/{record_id}`: another method on a record answers 405, not a kind error."""
+
+    regex = "|".join(get_args(Kind))
+
+
+register_url_convertor("record_kind", KindConvertor())
 
 
 class RecordChange(BaseModel):
@@ -60,8 +71,8 @@ def code_lists(principal: CurrentPrincipal) -> dict[str, Any]:
             "fran": lists.fran}
 
 
-@router.post("/records/{kind}", response_model=RecordOut, status_code=201,
-             responses=errors(404, 422))
+@router.post("/records/{kind:record_kind}", response_model=RecordOut, status_code=201,
+             responses=errors(404, 405, 422))
 def create(kind: Kind, session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpose,
            response: Response, body: Annotated[dict[str, Any], Body()],
            notify_shift: bool = False) -> RecordOut:
@@ -84,7 +95,7 @@ def search(session: DbSession, principal: CurrentPrincipal, purpose: StatedPurpo
            key_kind: Literal["vehicle", "company", "route", "commodity", "bcp", "person",
                              "phone", "document", "ref"] | None = None,
            key_value: str | None = Query(None, max_length=200),
-           since: dt.datetime | None = None, until: dt.datetime | None = None,
+           since: IsoDateTime | None = None, until: IsoDateTime | None = None,
            limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> RecordList:
     """Records your agency may see (its own and those shared with it), newest first."""
     return service.list_records(session, principal, purpose, kind=kind, bcp=bcp,

@@ -303,7 +303,7 @@ class SubscriptionIn(_Strict):
     kind: Literal["vehicle", "company", "route", "commodity", "bcp", "person", "phone",
                   "document"]
     value: str = Field(min_length=1, max_length=200)
-    urgent: bool = False
+    urgent: bool = Field(False, strict=True)
     bcp: str | None = Field(None, max_length=20,
                             description="tell the shift at this crossing point")
 

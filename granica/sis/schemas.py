@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from granica.sis.categories import CATEGORIES, Category
 
+# A calendar date as text (the services still refuse a 31 February).
+DATE = r"^(1[89]|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+
 
 class AlertIn(BaseModel):
     """A national alert to enter as a draft. `data` holds the category's fields
@@ -24,7 +27,7 @@ class AlertIn(BaseModel):
     category: str = Field(description="one of: " + ", ".join(CATEGORIES))
     data: dict[str, Any]
     supplementary_information: str | None = Field(None, max_length=4000)
-    sirene_only: bool = False
+    sirene_only: bool = Field(False, strict=True)
 
 
 class AlertChange(BaseModel):
@@ -34,7 +37,15 @@ class AlertChange(BaseModel):
 
 
 class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000)
+    """Why the action (a flag) cannot be executed."""
+
+    reason: str = Field(min_length=5, max_length=1000, pattern=r"\S")
+
+
+class Assessment(BaseModel):
+    """The individual assessment that justifies keeping an alert for another period."""
+
+    reason: str = Field(min_length=10, max_length=1000, pattern=r"\S")
 
 
 class LinkIn(BaseModel):
@@ -44,8 +55,8 @@ class LinkIn(BaseModel):
 
 class MisusedIdentityIn(BaseModel):
     victim: dict[str, Any]
-    consent_reference: str = Field(max_length=200)
-    consent_given_on: str = Field(max_length=10, description="YYYY-MM-DD")
+    consent_reference: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    consent_given_on: str = Field(max_length=10, pattern=DATE, description="YYYY-MM-DD")
 
 
 class HitIn(BaseModel):
