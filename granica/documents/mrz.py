@@ -643,18 +643,15 @@ def _correct(
         # The check digits proved that this reading went through OCR confusions (or the text comes
         # from OCR of an image), so digits in fields that hold only letters are read back as the
         # letters they were confused with.
-        why = (
-            "field holds letters only; the check digits show OCR confusions in this reading"
-            if corrections
-            else "field holds letters only; the text was read by OCR from an image"
-        )
-        _read_back(rows, _letters_only_spans(kind), DIGIT_TO_LETTER, why, corrections)
+        cause = ("the check digits show OCR confusions in this reading" if corrections
+                 else "the text was read by OCR from an image")
+        _read_back(rows, _letters_only_spans(kind), DIGIT_TO_LETTER,
+                   f"field holds letters only; {cause}", corrections)
         # Dates hold digits only. G counts as 6 in check-digit arithmetic (16 mod 10), so no
         # check digit can tell a 6 read as G; a look-alike letter in a date is read as its digit.
         dates = [(c.name, span) for c in checks if c.numeric
                  for span in (*c.spans, (c.digit[0], c.digit[1], c.digit[1] + 1))]
-        why = why.replace("letters only", "digits only")
-        _read_back(rows, dates, LETTER_TO_DIGIT, why, corrections)
+        _read_back(rows, dates, LETTER_TO_DIGIT, f"field holds digits only; {cause}", corrections)
     return ["".join(row) for row in rows], corrections
 
 
