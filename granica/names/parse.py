@@ -70,7 +70,23 @@ PARTICLES = _words(
 # OCR and keyboard look-alikes for digits inside a word ("I9or Sech1n").
 _DIGIT_LOOKALIKE = str.maketrans("0123456789", "oizeasgtbg")
 
-_WORD_SPLIT = re.compile(r"[^\w'’ʼʻ`´]+|_")
+
+
+def _mark_ranges() -> str:
+    """The combining marks of the BMP as a regex class body: the vowel signs and
+    viramas of Devanagari, Bengali, Khmer, Myanmar ... are part of a word, but
+    Python's \\w does not count them (they split व्लादिमीर into letters)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_WORD_SPLIT = re.compile(r"[^\w'’ʼʻ`´" + _mark_ranges() + r"]+|_")
 _APOSTROPHES = re.compile(r"['’ʼʻ`´]")
 _MRZ_NAME = re.compile(r"^[A-Z<]+$")
 _MRZ_HEADER_LENGTHS = (44, 36, 30)
@@ -91,10 +107,11 @@ _AR_DIN = "الدين"
 
 # Patronymics as the languages of Europe write the Russian -ovich/-ovna
 # (-ovitch, -owitsch, -owicz, -ovitj, -ovitsj, -ovics, -ovitx, -ovici), the
-# Icelandic -dóttir and the Turkic -ogly; Arabic script writes -ovich as -وفيتش.
+# Belarusian -avich, the Icelandic -dóttir and the Turkic -ogly; Arabic script
+# writes -ovich as -وفيتش.
 # Serbian and Croatian surnames in -ović/-ovič (folded: -ovic) are not included.
 _PATRONYMIC_STEM = re.compile(
-    r"(?:[oe][vw][iy](?:tch|tsch|tsj|tj|tx|ch|cs|cz|ci)|[oei]vna|ichna|inichna|ogly|oglu|dottir"
+    r"(?:[oea][vw][iy](?:tch|tsch|tsj|tj|tx|ch|cs|cz|ci)|[oei]vna|ichna|inichna|ogly|oglu|dottir"
     r"|ufitsh?|ufits)$"
 )
 

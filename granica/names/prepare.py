@@ -10,12 +10,15 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import jellyfish
+from anyascii import anyascii
 
 from granica.errors import EmptyNameError, GranicaError, ValidationError
+from granica.names.equivalents import read_table
 from granica.names.params import MAX_PART_CHARS, MAX_PARTS, PARAMS
 from granica.names.parse import (
     INITIAL,
@@ -28,7 +31,7 @@ from granica.names.parse import (
     parse,
 )
 from granica.names.romanise import canon, skeleton
-from granica.names.script import ARABIC, HEBREW, char_script
+from granica.names.script import ARABIC, CJK, HEBREW, char_script
 from granica.names.translit import ascii_variants, latin_readings
 
 # Very frequent name parts: a match on them is weaker evidence. Spelled in any
@@ -70,6 +73,7 @@ class PartForms:
     canon_keys: tuple[str, ...]  # blocking keys from the canon spellings ("c:mahamad")
     head: str  # first sound of the preferred spelling, in skeleton classes
     skel: str  # skeleton of the preferred spelling
+    equivalents: frozenset[int]  # lines of the given-name equivalents table it is on
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +204,9 @@ def _strip_article(s: str) -> str | None:
     return None
 
 
-def _make_forms(word: str, uid: int) -> PartForms:
-    word = word[:MAX_PART_CHARS]
+def _ascii_forms(word: str) -> list[str]:
+    """Every ASCII spelling of one word, the preferred one first."""
     fixed = canonical_word(word)
-    vowelless = any(char_script(ch) in (ARABIC, HEBREW) for ch in word)
     readings = [fixed] if fixed else list(latin_readings(word.lower()))
     forms: list[str] = []
     for reading in readings:
@@ -220,9 +223,50 @@ def _make_forms(word: str, uid: int) -> PartForms:
         if "dj" in f:
             forms.append(f.replace("dj", "d"))
     if not forms:
-        # A script without a table (CJK, Devanagari ...): compared as written.
-        forms = [word.lower()]
-    forms = list(dict.fromkeys(forms))
+        # A script without a table of Granica's own. Alphabets and abugidas
+        # (Devanagari, Bengali, Khmer, Myanmar ...): anyascii's romanisation, and
+        # the word as written. Han, kana and Hangul are compared as written: one
+        # syllable of a name written as one word is another name (习近朋 / 习近平),
+        # and their romanisations collide (高石 / 高市: gaoshi).
+        romanised = ""
+        if all(char_script(ch) != CJK for ch in word):
+            romanised = "".join(ch for ch in anyascii(word).lower() if ch.isalnum())
+        forms = [romanised, word.lower()] if romanised else [word.lower()]
+    return list(dict.fromkeys(forms))
+
+
+_NO_GROUPS: frozenset[int] = frozenset()
+_groups_by_form: dict[str, frozenset[int]] = {}
+_equivalents_lock = threading.Lock()
+
+
+def equivalent_groups(forms: Iterable[str]) -> frozenset[int]:
+    """The lines of the given-name equivalents table that one of these spellings is on."""
+    table = _groups_by_form or _read_equivalents()
+    found: frozenset[int] = _NO_GROUPS
+    for form in forms:
+        groups = table.get(form)
+        if groups:
+            found = found | groups
+    return found
+
+
+def _read_equivalents() -> dict[str, frozenset[int]]:
+    with _equivalents_lock:
+        if not _groups_by_form:
+            by_form: dict[str, set[int]] = {}
+            for name in read_table():
+                for written in name.forms:
+                    for form in _ascii_forms(written):
+                        by_form.setdefault(form, set()).add(name.line)
+            _groups_by_form.update((form, frozenset(lines)) for form, lines in by_form.items())
+    return _groups_by_form
+
+
+def _make_forms(word: str, uid: int) -> PartForms:
+    word = word[:MAX_PART_CHARS]
+    vowelless = any(char_script(ch) in (ARABIC, HEBREW) for ch in word)
+    forms = _ascii_forms(word)
     spellings = list(forms)
     for f in forms:
         # A final H after a vowel: TA MARBUTA (Hamzah/Hamza) or a real HA (Salih).
@@ -253,6 +297,7 @@ def _make_forms(word: str, uid: int) -> PartForms:
         canon_keys=tuple(sorted(f"c:{k}" for k in canons)),
         head=skels[0][:1],
         skel=skels[0],
+        equivalents=equivalent_groups(forms),
     )
 
 

@@ -38,6 +38,7 @@ INITIAL_MATCH = "initial"
 TRUNCATED = "truncated"
 CONCATENATED = "concatenated"
 PATRONYMIC_STEM = "patronymic_stem"
+EQUIVALENT = "equivalent_name"
 NONE = "none"
 
 _sim_cache: dict[tuple[int, int], tuple[float, str]] = {}
@@ -67,6 +68,14 @@ def _part_similarity(a: PartForms, b: PartForms, params: MatchParams) -> tuple[f
         return params.transliteration, TRANSLITERATION
     if not a.canons.isdisjoint(b.canons):
         return params.romanisation, ROMANISATION
+    found = _by_sound_or_spelling(a, b, params)
+    if found[0] < params.equivalent and not a.equivalents.isdisjoint(b.equivalents):
+        # One name in two languages (Jovan / Ivan): weaker than a close spelling.
+        return params.equivalent, EQUIVALENT
+    return found
+
+
+def _by_sound_or_spelling(a: PartForms, b: PartForms, params: MatchParams) -> tuple[float, str]:
     if a.vowelless or b.vowelless:
         if not a.skels.isdisjoint(b.skels):
             return params.skeleton, SKELETON
