@@ -65,6 +65,29 @@ class Settings(BaseSettings):
         "keys after a rotation). Default: the keys folder when the signing key lives there; "
         "with an external key, only that key's own public half")
 
+    # exchange between nodes (granica.exchange)
+    exchange_peers_file: Path | None = Field(
+        default=None, description="the other nodes this node exchanges messages with (TOML: "
+        "[peers.HU] url = ..., public_key = ...). Default: <data_dir>/peers.toml")
+    exchange_signing_key_file: Path | None = Field(
+        default=None, description="this node's Ed25519 key for signing messages (PEM, 0600); "
+        "created on first use. Default: <data_dir>/keys/exchange-ed25519.pem")
+    exchange_max_age_hours: float = Field(
+        default=7 * 24, gt=0, description="a message older than this is refused as a replay "
+        "(longer than any outage its sender may queue through)")
+    exchange_max_skew_seconds: float = Field(
+        default=300, ge=0, description="how far in the future a message's time may be (clocks "
+        "of two nodes differ)")
+    exchange_retry_first_seconds: float = Field(
+        default=1.0, gt=0, description="wait before the first retry of a failed delivery; "
+        "doubled on each further failure")
+    exchange_retry_max_seconds: float = Field(
+        default=60.0, gt=0, description="longest wait between two delivery attempts")
+    exchange_batch: int = Field(default=200, gt=0, le=1000,
+                                description="messages sent to a peer in one request")
+    exchange_timeout_seconds: float = Field(default=10.0, gt=0,
+                                            description="time a peer has to acknowledge")
+
     # logging
     log_level: str = "INFO"
 
@@ -89,6 +112,14 @@ class Settings(BaseSettings):
     def keys_dir(self) -> Path:
         """Keys the database must not hold (audit signing key, session secret)."""
         return self.data_dir / "keys"
+
+    @property
+    def resolved_peers_file(self) -> Path:
+        return self.exchange_peers_file or self.data_dir / "peers.toml"
+
+    @property
+    def resolved_exchange_key_file(self) -> Path:
+        return self.exchange_signing_key_file or self.keys_dir / "exchange-ed25519.pem"
 
     @property
     def audit_anchor_file(self) -> Path:

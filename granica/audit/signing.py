@@ -67,7 +67,8 @@ def _key_file() -> Path:
     return get_settings().audit_signing_key_file or get_settings().keys_dir / PRIVATE_KEY_FILE
 
 
-def _create_key(path: Path) -> None:
+def create_key_file(path: Path) -> None:
+    """Write a new Ed25519 private key to `path` (PEM, 0600) unless one is there."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -100,8 +101,15 @@ def signing_key() -> Ed25519PrivateKey:
     else:
         path = _key_file()
         if not path.exists():
-            _create_key(path)
+            create_key_file(path)
         where, pem = str(path), path.read_bytes()
+    loaded = load_private_key(pem, where)
+    _publish(loaded.public_key())
+    return loaded
+
+
+def load_private_key(pem: bytes, where: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM text; the error names `where` it came from."""
     try:
         loaded = serialization.load_pem_private_key(pem, password=None)
     except ValueError as exc:
@@ -109,7 +117,6 @@ def signing_key() -> Ed25519PrivateKey:
     if not isinstance(loaded, Ed25519PrivateKey):
         raise GranicaError(f"{where} is not an Ed25519 private key; give an Ed25519 key "
                            "(or move the file away to make a new one)")
-    _publish(loaded.public_key())
     return loaded
 
 

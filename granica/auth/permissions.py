@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, str] = {
     "audit.read": "read the audit log",
     "audit.verify": "verify the audit chain",
     "dpo.subject_access": "answer data subjects' access requests",
+    "exchange.monitor": "see the state of the links to other nodes and test them (no content)",
     "users.manage": "create, disable users and issue tokens",
     "system.backup": "back up and restore the database",
 }
@@ -83,7 +84,7 @@ ROLES: dict[str, frozenset[str]] = {
     "sirene_operator": frozenset(
         {"alerts.person.read", "alerts.person.read_discreet", "alerts.object.read",
          "alerts.supplementary.read", "alerts.enter", "alerts.validate", "alerts.delete",
-         "alerts.import", "alerts.export", "sirene.operate"}
+         "alerts.import", "alerts.export", "sirene.operate", "exchange.monitor"}
     ),
     "asylum_officer": frozenset({"asylum.enrol", "alerts.person.read"}),
     "fingerprint_expert": frozenset({"asylum.enrol", "asylum.verify"}),
@@ -92,7 +93,8 @@ ROLES: dict[str, frozenset[str]] = {
     "inspector": frozenset({"cooperation.read", "cooperation.write"}),
     "risk_analyst": frozenset({"analysis.read", "cooperation.read", "cooperation.profiles"}),
     "dpo": frozenset({"audit.read", "audit.verify", "dpo.subject_access"}),
-    "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify", "border.admin"}),
+    "sysadmin": frozenset({"users.manage", "system.backup", "audit.verify", "border.admin",
+                           "exchange.monitor"}),
 }
 
 # Why a user of each role consults data when a request states no purpose (the audit log's

@@ -112,6 +112,7 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     import uvicorn
 
     from granica.api.app import create_app
+    from granica.exchange.worker import DeliveryWorker
     from granica.jobs import Scheduler
     from granica.ops.logging import configure_logging
     from granica.settings import get_settings
@@ -126,6 +127,9 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     _warm_up_fingerprints()
     app = create_app(db)
     scheduler = Scheduler(db) if jobs else None
+    # Messages to and from other nodes (SIRENE bureaux, the central system): delivered
+    # off the request path, retried while a peer is down.
+    delivery = DeliveryWorker(db)
     config = uvicorn.Config(
         app, host=host or settings.host, port=port or settings.port, log_config=None,
         access_log=False, server_header=False, proxy_headers=False,
@@ -136,9 +140,11 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
                                           "domains": app.state.mounted_domains}})
     if scheduler is not None:
         scheduler.start()
+    delivery.start()
     try:
         server.run()
     finally:
+        delivery.stop()
         if scheduler is not None:
             scheduler.stop()
         db.dispose()

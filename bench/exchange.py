@@ -1,0 +1,183 @@
+"""Exchange between two nodes on this machine: messages per second delivered and
+acknowledged, p95 from send to acknowledgement, and the catch-up of a queue built
+up while the peer was down for an hour (the sender's clock moved on an hour).
+
+This process is the sending node (RS: its own data folder, the delivery worker in a
+thread); the receiving node (HU) is a `granica serve` process. Prints JSON and writes
+bench/results/exchange.json. Targets (issue 13): >= 200 messages/s, p95 < 200 ms,
+10,000 queued messages caught up in < 120 s, in order per conversation.
+
+    python bench/exchange.py [--seconds 10 --rate 250 --queued 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORM_BODY = {"form": "G", "text": "x" * 3000}  # about the size of a form G with its fields
+CONVERSATIONS = 50
+WARM_UP_S = 3.0
+TARGETS = {"messages_per_s": 200.0, "p95_ms": 200.0, "catch_up_s": 120.0}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=250.0, help="messages offered per second")
+    parser.add_argument("--queued", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "exchange.json")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="granica-bench-exchange-"))
+    from granica.exchange.nodes import local_nodes
+
+    print("setting up nodes RS and HU ...", file=sys.stderr, flush=True)
+    serbia, hungary = local_nodes(["RS", "HU"], root)
+    for key, value in serbia.env().items():
+        if key.startswith("GRANICA_"):
+            os.environ[key] = value
+
+    import sqlalchemy as sa
+
+    from granica import clock
+    from granica.exchange import models as m
+    from granica.exchange import service
+    from granica.exchange.worker import DeliveryWorker
+    from granica.storage import get_database
+
+    db = get_database()
+    hungary.start()
+    worker = DeliveryWorker(db, idle_seconds=0.05)
+    worker.start()
+    results: dict[str, object] = {"rate_offered_per_s": args.rate, "seconds": args.seconds,
+                                  "warm_up_s_not_counted": WARM_UP_S}
+    try:
+        def offer(seconds: float, prefix: str) -> tuple[int, float, float, int]:
+            """Traffic at the offered rate, one transaction per tick, then drained."""
+            started = time.perf_counter()
+            sent = 0
+            while time.perf_counter() - started < seconds:
+                due = int(args.rate * (time.perf_counter() - started)) - sent
+                if due > 0:
+                    with db.session() as s:
+                        for n in range(due):
+                            service.send(s, "HU", service.LOAD,
+                                         f"{prefix}-{(sent + n) % CONVERSATIONS}", FORM_BODY)
+                    sent += due
+                time.sleep(0.05)
+            offered_for = time.perf_counter() - started
+            deadline = time.monotonic() + 60
+            pending = sent
+            while time.monotonic() < deadline:
+                with db.session() as s:
+                    pending = s.execute(sa.select(sa.func.count()).select_from(m.OutboxMessage)
+                                        .where(m.OutboxMessage.state == m.PENDING)).scalar_one()
+                if not pending:
+                    break
+                time.sleep(0.1)
+            return sent, offered_for, time.perf_counter() - started, pending
+
+        # 1. A warm link (a bureau's link is up all day): warm-up traffic is not counted,
+        # then steady traffic at the offered rate.
+        print(f"warm-up: {args.rate:g}/s for {WARM_UP_S:g} s ...", file=sys.stderr, flush=True)
+        offer(WARM_UP_S, "warm")
+        print(f"steady traffic: {args.rate:g}/s for {args.seconds:g} s ...", file=sys.stderr,
+              flush=True)
+        sent, offered_for, drained_for, pending = offer(args.seconds, "case")
+        with db.session() as s:
+            rows = s.execute(sa.select(m.OutboxMessage.created_at, m.OutboxMessage.delivered_at)
+                             .where(m.OutboxMessage.state == m.DELIVERED,
+                                    m.OutboxMessage.conversation.like("case-%"))).all()
+        latencies = [(d - c).total_seconds() * 1000 for c, d in rows if d is not None]
+        results["steady"] = {
+            "sent": sent, "delivered": len(latencies), "pending_left": pending,
+            "messages_per_s": round(len(latencies) / drained_for, 1),
+            "offered_per_s": round(sent / offered_for, 1),
+            "p50_ms": round(percentile(latencies, 0.50), 1),
+            "p95_ms": round(percentile(latencies, 0.95), 1),
+        }
+
+        # 2. The peer down for an hour: the queue builds up, then catches up.
+        print(f"peer down: queueing {args.queued:,} messages ...", file=sys.stderr, flush=True)
+        hungary.stop(kill=True)
+        with db.session() as s:
+            for n in range(args.queued):
+                service.send(s, "HU", service.LOAD, f"queued-{n % CONVERSATIONS}", {"n": n})
+        clock.advance(dt.timedelta(hours=1))  # an hour later, for the sender
+        hungary.start()
+        started = time.perf_counter()
+        deadline = time.monotonic() + 600
+        pending = last_pending = args.queued
+        while time.monotonic() < deadline:
+            with db.session() as s:
+                pending = s.execute(sa.select(sa.func.count()).select_from(m.OutboxMessage)
+                                    .where(m.OutboxMessage.state == m.PENDING)).scalar_one()
+            if pending != last_pending:
+                print(f"  {args.queued - pending:,}/{args.queued:,} delivered", file=sys.stderr,
+                      end="\r", flush=True)
+                last_pending = pending
+            if not pending:
+                break
+            time.sleep(0.2)
+        catch_up = time.perf_counter() - started
+        print(file=sys.stderr)
+        # In order: on the receiving node, each conversation handled in number order.
+        hungary.stop()
+        conn = sqlite3.connect(str(hungary.data_dir / "granica.db"))
+        handled = conn.execute(
+            "SELECT conversation, seq FROM exchange_inbox WHERE conversation LIKE 'queued-%' "
+            "AND state = 'handled' ORDER BY handled_at, rowid").fetchall()
+        conn.close()
+        last: dict[str, int] = {}
+        in_order = True
+        for conversation, seq in handled:
+            if seq != last.get(conversation, 0) + 1:
+                in_order = False
+            last[conversation] = seq
+        results["catch_up"] = {"queued": args.queued, "pending_left": pending,
+                               "seconds": round(catch_up, 1), "handled": len(handled),
+                               "in_order_per_conversation": in_order}
+    finally:
+        worker.stop()
+        hungary.stop(kill=True)
+        clock.reset()
+
+    steady = results["steady"]
+    caught = results["catch_up"]
+    assert isinstance(steady, dict) and isinstance(caught, dict)
+    results["targets"] = {
+        f"messages_per_s>={TARGETS['messages_per_s']:g}":
+            steady["messages_per_s"] >= TARGETS["messages_per_s"] and not steady["pending_left"],
+        f"p95_ms<{TARGETS['p95_ms']:g}": steady["p95_ms"] < TARGETS["p95_ms"],
+        f"catch_up_s<{TARGETS['catch_up_s']:g}":
+            caught["seconds"] < TARGETS["catch_up_s"] and not caught["pending_left"],
+        "in_order_per_conversation": caught["in_order_per_conversation"]
+            and caught["handled"] == args.queued,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
