@@ -91,17 +91,17 @@ def import_csv(db: Database, kind: str, count: int, seed: int, start: dt.datetim
 
     rng = random.Random(seed)
     principal = dataclasses.replace(system_principal("benchmark"), agency="CUSTOMS")
+    # the files exist before the clock starts: writing them is not importing them
+    chunk = 50_000
+    files = ["".join(csv_rows(kind, min(chunk, count - done), rng, start, span_days)).encode()
+             for done in range(0, count, chunk)]
     done = 0
     wall, cpu = time.perf_counter(), time.process_time()
-    chunk = 50_000
-    while done < count:
-        n = min(chunk, count - done)
-        data = "".join(csv_rows(kind, n, rng, start, span_days)).encode()
+    for data in files:
         with db.session() as s:
-            service.import_records(s, principal, kind,
-                                   tabular.read_csv(kind, io.BytesIO(data), "bench.csv"),
-                                   purpose="benchmark import")
-        done += n
+            done += service.import_records(
+                s, principal, kind, tabular.read_csv(kind, io.BytesIO(data), "bench.csv"),
+                purpose="benchmark import")["imported"]
         rate = done / max(time.perf_counter() - wall, 1e-9)
         log(f"  {label}: {done:,}/{count:,} {kind} rows ({rate:,.0f}/s)")
     seconds = time.perf_counter() - wall
@@ -272,17 +272,22 @@ def screening(db: Database, count: int) -> dict[str, Any]:
 
 def monthly(db: Database) -> dict[str, Any]:
     from granica.analysis import service as analysis
+    from granica.border import service as border  # noqa: F401  (the report's refusals)
 
     analyst = officer("RISK_ANALYSIS", "risk_analyst")
     runs = []
-    for _ in range(2):
+    for _ in range(3):
         started = time.perf_counter()
         with db.session() as s:
             report = analysis.monthly_report(s, analyst, MONTH, purpose="benchmark")
         runs.append(time.perf_counter() - started)
     seizures = sum(int(v["seizures"]) for v in report["seizures_by_goods"].values())
-    return {"month": MONTH, "seconds": round(max(runs), 2), "seizures_in_month": seizures,
-            "target_s": 10, "met": max(runs) < 10}
+    inspections = sum(int(n) for n in report["inspections_by_type"].values())
+    incidents = sum(int(v["incidents"]) for v in report["incidents_by_type"].values())
+    return {"month": MONTH, "seconds": round(max(runs), 2),
+            "first_run_s": round(runs[0], 2), "warm_s": round(min(runs[1:]), 2),
+            "seizures_in_month": seizures, "inspections_in_month": inspections,
+            "incidents_in_month": incidents, "target_s": 10, "met": max(runs) < 10}
 
 
 def _postgresql(server: str, dbname: str, fresh: bool = False) -> Database:

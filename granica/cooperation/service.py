@@ -11,7 +11,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -118,8 +118,7 @@ def _commodity_levels(code: str) -> list[str]:
     return [code[:n] for n in (2, 4, 6, 8, 10) if len(code) >= n]
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):  # a tuple: an import makes several a row
     kind: str
     value: str
     label: str
