@@ -5,12 +5,13 @@ records. Permission checks and the audit log sit here, so API, pages and CLI agr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -48,7 +49,7 @@ from granica.cooperation.schemas import (
     SubscriptionOut,
 )
 from granica.errors import ConflictError, NotFoundError, ValidationError
-from granica.storage import new_id
+from granica.storage import bulk_insert, new_id
 
 SUBJECT = "coop_record"
 READ, WRITE, PROFILES = "cooperation.read", "cooperation.write", "cooperation.profiles"
@@ -69,13 +70,19 @@ def code_lists() -> CodeLists:
 # --- normalisation -------------------------------------------------------------------------
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_key(kind: str, value: str) -> str:
     """The form a key is stored and matched in: plates and numbers without spaces or dashes,
-    company names folded, routes as ORIGIN>DESTINATION, commodities as digits."""
+    company names folded, routes as ORIGIN>DESTINATION, commodities as digits.
+
+    Cached: an import names the same carriers, routes and crossing points in row after row.
+    """
     if kind not in KEY_KINDS:
         raise ValidationError(f"unknown key kind '{kind}'; use one of: {', '.join(KEY_KINDS)}",
                               field="kind")
@@ -111,8 +118,7 @@ def _commodity_levels(code: str) -> list[str]:
     return [code[:n] for n in (2, 4, 6, 8, 10) if len(code) >= n]
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):  # a tuple: an import makes several a row
     kind: str
     value: str
     label: str
@@ -237,7 +243,8 @@ def parse_record(kind: str, payload: dict[str, Any], where: str = "") -> RecordB
                               field=field_name) from None
 
 
-def _check_when(model: RecordBase, where: str = "") -> dt.datetime:
+def _check_when(model: RecordBase, where: str = "", now: dt.datetime | None = None
+                ) -> dt.datetime:
     when = model.occurred_at
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
@@ -246,7 +253,7 @@ def _check_when(model: RecordBase, where: str = "") -> dt.datetime:
     if when < EARLIEST:
         raise ValidationError(f"{prefix}field 'occurred_at': {when.date()} is before "
                               f"{EARLIEST.date()}; check the year", field="occurred_at")
-    if when > clock.now() + FUTURE_TOLERANCE:
+    if when > (now or clock.now()) + FUTURE_TOLERANCE:
         raise ValidationError(f"{prefix}field 'occurred_at': {when.isoformat()} is in the "
                               "future; give the time it happened (UTC or with an offset)",
                               field="occurred_at")
@@ -327,7 +334,7 @@ class _Prepared:
 def _prepare(session: Session, principal: Principal, kind: str, model: RecordBase,
              now: dt.datetime, where: str = "", batch: str | None = None,
              bcp_codes: frozenset[str] | None = None) -> _Prepared:
-    when = _check_when(model, where)
+    when = _check_when(model, where, now)
     if bcp_codes is None:
         bcp = _check_bcp(session, model.bcp, where)
     else:
@@ -336,10 +343,9 @@ def _prepare(session: Session, principal: Principal, kind: str, model: RecordBas
             raise ValidationError(f"{where}: field 'bcp': unknown border crossing point '{bcp}'",
                                   field="bcp")
     record_id = new_id()
-    year = when.year
     from granica.settings import get_settings
 
-    reference = (f"{REFERENCE_PREFIX[kind]}-{get_settings().country}-{year}-"
+    reference = (f"{REFERENCE_PREFIX[kind]}-{get_settings().country}-{when.year}-"
                  f"{secrets.token_hex(5).upper()}")
     data = model.model_dump(mode="json", exclude={"occurred_at", "bcp", "shared_with"})
     rule = set(codelists().sharing.get(kind, ()))
@@ -370,21 +376,16 @@ def _table(model: type[Any]) -> sa.Table:
 
 
 def _insert(session: Session, prepared: Sequence[_Prepared]) -> None:
-    """Core executemany inserts: the ORM's bulk path fetches generated keys row by row."""
+    """The records with their shares, keys and goods lines: one bulk insert per table."""
     if not prepared:
         return
-    conn = session.connection()
-    conn.execute(_table(CoopRecord).insert(), [p.row for p in prepared])
-    shares = [{"record_id": p.row["id"], "agency": a} for p in prepared for a in p.shares]
-    if shares:
-        conn.execute(_table(CoopShare).insert(), shares)
-    keys = [{"record_id": p.row["id"], "kind": k.kind, "value": k.value, "label": k.label[:200]}
-            for p in prepared for k in p.keys]
-    if keys:
-        conn.execute(_table(CoopKey).insert(), keys)
-    goods = [g for p in prepared for g in p.goods]
-    if goods:
-        conn.execute(_table(CoopGoods).insert(), goods)
+    bulk_insert(session, _table(CoopRecord), [p.row for p in prepared])
+    bulk_insert(session, _table(CoopShare), [{"record_id": p.row["id"], "agency": a}
+                                             for p in prepared for a in p.shares])
+    bulk_insert(session, _table(CoopKey), [
+        {"record_id": p.row["id"], "kind": k.kind, "value": k.value, "label": k.label[:200]}
+        for p in prepared for k in p.keys])
+    bulk_insert(session, _table(CoopGoods), [g for p in prepared for g in p.goods])
 
 
 def create_record(session: Session, principal: Principal, kind: str,
@@ -578,13 +579,28 @@ def cancel_subscription(session: Session, principal: Principal, subscription_id:
                  subject_type="coop_subscription", subject_ids=[row.id])
 
 
+@dataclass(frozen=True)
+class _Subscriptions:
+    """The (kind, value) keys of the active subscriptions, read once for an import so that
+    a chunk of rows asks the database only about the keys somebody subscribed to."""
+
+    keys: frozenset[tuple[str, str]]
+
+    @classmethod
+    def load(cls, session: Session) -> _Subscriptions:
+        return cls(frozenset((str(k), str(v)) for k, v in session.execute(
+            sa.select(CoopSubscription.kind, CoopSubscription.value)
+            .where(CoopSubscription.active).distinct())))
+
+
 def _notify_subscribers(session: Session, prepared: Sequence[_Prepared],
-                        now: dt.datetime) -> int:
+                        now: dt.datetime, subscriptions: _Subscriptions | None = None) -> int:
     """Notices for every active subscription a new record names (not the owner's own)."""
     by_key: dict[tuple[str, str], list[_Prepared]] = {}
     for p in prepared:
         for k in p.keys:
-            by_key.setdefault((k.kind, k.value), []).append(p)
+            if subscriptions is None or (k.kind, k.value) in subscriptions.keys:
+                by_key.setdefault((k.kind, k.value), []).append(p)
     if not by_key:
         return 0
     values = {v for _k, v in by_key}
@@ -734,22 +750,55 @@ def list_profiles(session: Session, principal: Principal,
 
 
 @dataclass(frozen=True)
+class _Facts:
+    """A check's facts in the form profiles compare them in, normalised once per check
+    rather than once per profile."""
+
+    bcp: str | None
+    direction: str | None
+    nationality: str | None
+    origin: str | None
+    destination: str | None
+    carrier: str
+    commodity: str
+    vehicle: str
+
+    @classmethod
+    def of(cls, facts: ScreeningIn) -> _Facts:
+        return cls(bcp=facts.bcp, direction=facts.direction, nationality=facts.nationality,
+                   origin=facts.origin, destination=facts.destination,
+                   carrier=_safe_key("company", facts.carrier or ""),
+                   commodity=re.sub(r"[\s.]", "", facts.commodity or ""),
+                   vehicle=_safe_key("vehicle", facts.vehicle_plate or ""))
+
+
+_Test = Callable[[_Facts, dt.datetime], bool]
+# Criteria that compare one fact with a set of values, in the order a profile is indexed
+# by: the first it has (the most selective, a carrier, first) is its candidate key.
+_INDEXED = ("carrier", "nationality", "origin", "destination", "bcp", "direction")
+
+
+@dataclass(frozen=True)
 class _Compiled:
     id: str
     name: str
     reason: str
     valid_from: dt.datetime
     valid_to: dt.datetime | None
-    tests: tuple[tuple[str, Callable[[ScreeningIn, dt.datetime], bool]], ...]
+    tests: tuple[tuple[str, _Test], ...]
+    # (fact, the values any one of which it must have), or None: checked at every crossing
+    key: tuple[str, frozenset[str]] | None
 
 
 def _compile(row: RiskProfile) -> _Compiled:
     c = row.criteria
-    tests: list[tuple[str, Callable[[ScreeningIn, dt.datetime], bool]]] = []
+    tests: list[tuple[str, _Test]] = []
+    sets: dict[str, frozenset[str]] = {}
 
     def among(name: str, field_name: str, wanted: Iterable[str]) -> None:
         values = frozenset(wanted)
-        tests.append((name, lambda s, _t: getattr(s, field_name) in values))
+        sets[field_name] = values
+        tests.append((name, lambda f, _t: getattr(f, field_name) in values))
 
     if c.get("bcp"):
         among("crossing point", "bcp", c["bcp"])
@@ -763,21 +812,54 @@ def _compile(row: RiskProfile) -> _Compiled:
         among("destination", "destination", c["destination"])
     if c.get("carrier"):
         carriers = frozenset(normalise_key("company", v) for v in c["carrier"])
-        tests.append(("carrier", lambda s, _t: bool(s.carrier)
-                      and _safe_key("company", s.carrier or "") in carriers))
+        sets["carrier"] = carriers
+        tests.append(("carrier", lambda f, _t: bool(f.carrier) and f.carrier in carriers))
     if c.get("commodity"):
         prefixes = tuple(c["commodity"])
-        tests.append(("commodity", lambda s, _t: bool(s.commodity)
-                      and re.sub(r"[\s.]", "", s.commodity or "").startswith(prefixes)))
+        tests.append(("commodity", lambda f, _t: bool(f.commodity)
+                      and f.commodity.startswith(prefixes)))
     if c.get("vehicle_plate_prefix"):
         plates = tuple(normalise_key("vehicle", v) for v in c["vehicle_plate_prefix"])
-        tests.append(("vehicle", lambda s, _t: bool(s.vehicle_plate)
-                      and _safe_key("vehicle", s.vehicle_plate or "").startswith(plates)))
+        tests.append(("vehicle", lambda f, _t: bool(f.vehicle) and f.vehicle.startswith(plates)))
     if c.get("hours"):
         start, end = int(c["hours"][0]), int(c["hours"][1])
-        tests.append(("time of day", lambda _s, t: (start <= t.hour < end) if start < end
+        tests.append(("time of day", lambda _f, t: (start <= t.hour < end) if start < end
                       else (t.hour >= start or t.hour < end)))
-    return _Compiled(row.id, row.name, row.reason, row.valid_from, row.valid_to, tuple(tests))
+    key = next(((name, sets[name]) for name in _INDEXED if name in sets), None)
+    return _Compiled(row.id, row.name, row.reason, row.valid_from, row.valid_to, tuple(tests),
+                     key)
+
+
+@dataclass(frozen=True)
+class _ProfileIndex:
+    """The active profiles, each filed under the values of its candidate key: a check reads
+    only the profiles its own facts name, and the few without a key (candidate generation),
+    then tests every criterion of those (scoring)."""
+
+    profiles: tuple[_Compiled, ...]
+    by_fact: dict[tuple[str, str], tuple[int, ...]]
+    unkeyed: tuple[int, ...]
+
+    @classmethod
+    def of(cls, profiles: Sequence[_Compiled]) -> _ProfileIndex:
+        by_fact: dict[tuple[str, str], list[int]] = {}
+        unkeyed: list[int] = []
+        for n, profile in enumerate(profiles):
+            if profile.key is None:
+                unkeyed.append(n)
+                continue
+            fact, values = profile.key
+            for value in values:
+                by_fact.setdefault((fact, value), []).append(n)
+        return cls(tuple(profiles), {k: tuple(v) for k, v in by_fact.items()}, tuple(unkeyed))
+
+    def candidates(self, facts: _Facts) -> list[_Compiled]:
+        found = set(self.unkeyed)
+        for fact in _INDEXED:
+            value = getattr(facts, fact)
+            if value:
+                found.update(self.by_fact.get((fact, value), ()))
+        return [self.profiles[n] for n in sorted(found)]
 
 
 def _safe_key(kind: str, value: str) -> str:
@@ -787,11 +869,11 @@ def _safe_key(kind: str, value: str) -> str:
         return ""
 
 
-# Compiled active profiles per database, reloaded when any profile changes.
-_cache: dict[str, tuple[tuple[int, Any], list[_Compiled]]] = {}
+# Indexed active profiles per database, rebuilt when any profile is added or changed.
+_cache: dict[str, tuple[tuple[int, Any], _ProfileIndex]] = {}
 
 
-def _active_profiles(session: Session) -> list[_Compiled]:
+def _active_profiles(session: Session) -> _ProfileIndex:
     stamp_row = session.execute(sa.select(sa.func.count(), sa.func.max(RiskProfile.updated_at))
                                 ).one()
     stamp = (int(stamp_row[0]), stamp_row[1])
@@ -800,10 +882,11 @@ def _active_profiles(session: Session) -> list[_Compiled]:
     cached = _cache.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    rows = session.scalars(sa.select(RiskProfile).where(RiskProfile.active)).all()
-    compiled = [_compile(r) for r in rows]
-    _cache[key] = (stamp, compiled)
-    return compiled
+    rows = session.scalars(sa.select(RiskProfile).where(RiskProfile.active)
+                           .order_by(RiskProfile.created_at, RiskProfile.id)).all()
+    index = _ProfileIndex.of([_compile(r) for r in rows])
+    _cache[key] = (stamp, index)
+    return index
 
 
 def screen(session: Session, principal: Principal, facts: ScreeningIn,
@@ -815,16 +898,17 @@ def screen(session: Session, principal: Principal, facts: ScreeningIn,
                    subject_type="coop_profile", purpose=purpose, what="screen against profiles")
     now = clock.now()
     local = now.astimezone()
+    prepared = _Facts.of(facts)
     flags: list[Flag] = []
     hits: list[dict[str, Any]] = []
-    for profile in _active_profiles(session):
+    for profile in _active_profiles(session).candidates(prepared):
         if profile.valid_from > now or (profile.valid_to is not None and profile.valid_to <= now):
             continue
-        if all(test(facts, local) for _name, test in profile.tests):
+        if all(test(prepared, local) for _name, test in profile.tests):
             hit_id = new_id()
             hits.append({"id": hit_id, "profile_id": profile.id, "flagged_at": now,
                          "bcp": facts.bcp, "subject": facts.subject[:200],
-                         "vehicle_plate": _safe_key("vehicle", facts.vehicle_plate or "") or None,
+                         "vehicle_plate": prepared.vehicle or None,
                          "check_ref": facts.check_ref, "flagged_by": principal.username})
             flags.append(Flag(profile_id=profile.id, profile_name=profile.name,
                               reason=profile.reason, hit_id=hit_id,
@@ -963,11 +1047,13 @@ def links(session: Session, principal: Principal, record_id: str, purpose: str,
 def import_records(session: Session, principal: Principal, kind: str,
                    rows: Iterable[tuple[str, dict[str, Any]]], purpose: str,
                    progress: Callable[[int], None] | None = None,
-                   chunk: int = 2000) -> dict[str, Any]:
+                   chunk: int = 5000) -> dict[str, Any]:
     """Import rows (each with where it came from, e.g. "line 12") as records of one kind.
 
     Every row is checked before anything is stored: the first bad row stops the import with
     its place and field, and nothing is half-imported (the caller's transaction rolls back).
+    Rows are validated a chunk at a time and each chunk stored with one executemany insert
+    per table; the import is audited once, with every record it created.
     """
     audit.require(session, principal, WRITE, action=f"cooperation.{kind}.import",
                   subject_type=SUBJECT, purpose=purpose, what=f"import {kind} records")
@@ -977,36 +1063,37 @@ def import_records(session: Session, principal: Principal, kind: str,
     from granica.border import service as border
 
     bcp_codes = frozenset(p.code for p, _l in border.list_crossing_points(session))
+    subscriptions = _Subscriptions.load(session)
     batch = new_id()
     now = clock.now()
     pending: list[_Prepared] = []
-    count = 0
+    created: list[str] = []
     for where, payload in rows:
         model = parse_record(kind, payload, where)
         pending.append(_prepare(session, principal, kind, model, now, where, batch, bcp_codes))
         if len(pending) >= chunk:
-            count += _store_chunk(session, principal, kind, pending, purpose, now, batch)
+            created += _store_chunk(session, pending, now, subscriptions)
             pending = []
             if progress is not None:
-                progress(count)
+                progress(len(created))
     if pending:
-        count += _store_chunk(session, principal, kind, pending, purpose, now, batch)
+        created += _store_chunk(session, pending, now, subscriptions)
         if progress is not None:
-            progress(count)
-    if count == 0:
+            progress(len(created))
+    if not created:
         raise ValidationError("the file holds no records (only a header, or empty)",
                               field="file")
-    return {"imported": count, "batch": batch, "kind": kind}
-
-
-def _store_chunk(session: Session, principal: Principal, kind: str, chunk: list[_Prepared],
-                 purpose: str, now: dt.datetime, batch: str) -> int:
-    _insert(session, chunk)
     audit.record(session, principal, f"cooperation.{kind}.import", purpose=purpose,
-                 subject_type=SUBJECT, subject_ids=[p.row["id"] for p in chunk],
-                 result_count=len(chunk), details={"batch": batch})
-    _notify_subscribers(session, chunk, now)
-    return len(chunk)
+                 subject_type=SUBJECT, subject_ids=created, result_count=len(created),
+                 details={"batch": batch})
+    return {"imported": len(created), "batch": batch, "kind": kind}
+
+
+def _store_chunk(session: Session, chunk: list[_Prepared], now: dt.datetime,
+                 subscriptions: _Subscriptions) -> list[str]:
+    _insert(session, chunk)
+    _notify_subscribers(session, chunk, now, subscriptions)
+    return [p.row["id"] for p in chunk]
 
 
 def counts_by(session: Session, column: str, *, kind: str, since: dt.datetime,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -51,38 +52,64 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
 
 
-def _value(column: str, raw: str, where: str) -> Any:
-    text = raw.strip()
-    if column in UPPER:
-        text = text.upper()
+def _number(column: str, raw: str, where: str) -> float:
+    try:
+        return float(raw.strip().replace(" ", "").replace(",", "."))
+    except ValueError:
+        raise ValidationError(f"{where}: column '{column}': '{raw}' is not a number",
+                              field=column) from None
+
+
+def _integer(column: str, raw: str, where: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ValidationError(f"{where}: column '{column}': '{raw}' is not a whole number",
+                              field=column) from None
+
+
+def _boolean(column: str, raw: str, where: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "yes", "true", "da", "y"):
+        return True
+    if text in ("0", "no", "false", "ne", "n", ""):
+        return False
+    raise ValidationError(f"{where}: column '{column}': '{raw}' is not yes or no", field=column)
+
+
+def _list(_column: str, raw: str, _where: str) -> list[str]:
+    return _split(raw.strip())
+
+
+def _text(_column: str, raw: str, _where: str) -> str:
+    return raw.strip()
+
+
+def _upper(convert: Callable[[str, str, str], Any]) -> Callable[[str, str, str], Any]:
+    return lambda column, raw, where: convert(column, raw.upper(), where)
+
+
+@functools.cache
+def _converter(column: str) -> Callable[[str, str, str], Any]:
+    """How a column's cells become values, decided once per column rather than per cell."""
     if column in LISTS:
-        return _split(text)
-    if column in NUMBERS:
-        try:
-            return float(text.replace(" ", "").replace(",", "."))
-        except ValueError:
-            raise ValidationError(f"{where}: column '{column}': '{raw}' is not a number",
-                                  field=column) from None
-    if column in INTEGERS:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValidationError(f"{where}: column '{column}': '{raw}' is not a whole number",
-                                  field=column) from None
-    if column in BOOLEANS:
-        if text.lower() in ("1", "yes", "true", "da", "y"):
-            return True
-        if text.lower() in ("0", "no", "false", "ne", "n", ""):
-            return False
-        raise ValidationError(f"{where}: column '{column}': '{raw}' is not yes or no",
-                              field=column)
-    return text
+        convert: Callable[[str, str, str], Any] = _list
+    elif column in NUMBERS:
+        convert = _number
+    elif column in INTEGERS:
+        convert = _integer
+    elif column in BOOLEANS:
+        convert = _boolean
+    else:
+        convert = _text
+    return _upper(convert) if column in UPPER else convert
 
 
 def row_to_payload(kind: str, row: dict[str, str], where: str) -> dict[str, Any]:
     """A flat row as the kind's input: goods, checks and the person become nested."""
     allowed = COLUMNS[kind]
-    values = {c: _value(c, v, where) for c, v in row.items() if v is not None and str(v).strip()}
+    values = {c: _converter(c)(c, v, where) for c, v in row.items()
+              if v is not None and v.strip()}
     out: dict[str, Any] = {c: v for c, v in values.items()
                            if c in COMMON and c not in ("category",)}
     if kind == "seizure":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -80,7 +79,7 @@ from granica.sis.visibility import (
     require_national,
     require_visible,
 )
-from granica.storage import new_id
+from granica.storage import bulk_insert, new_id
 
 # Public: the register's operations, and what other domains (granica.border) call: the
 # searches, the fingerprint comparisons and the category facts.
@@ -621,63 +620,6 @@ def _alert_row(checked: CheckedAlert, principal: Principal, now: dt.datetime) ->
     }
 
 
-def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A bind processor that reuses its last answer: a batch's timestamps are all one `now`."""
-    last: list[Any] = [object(), None]
-
-    def run(value: Any) -> Any:
-        if value is not last[0] and value != last[0]:
-            last[0], last[1] = value, proc(value)
-        return last[1]
-
-    return run
-
-
-def _bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """executemany straight on the driver, the columns' bind processors applied by hand.
-
-    The same rows through `session.execute(insert(table), rows)` spend most of their time in
-    SQLAlchemy's per-row parameter handling; import speed is a target (5,000 alerts/s).
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    compiled = sa.insert(table).compile(dialect=dialect, column_keys=names)
-    order = list(compiled.positiontup or []) if compiled.positional else names
-    getter = operator.itemgetter(*order)
-    processed: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, name in enumerate(order):
-        proc = table.c[name].type._cached_bind_processor(dialect)
-        if proc is not None:
-            processed.append((index, _memoised(proc)))
-    params: list[Any] = []
-    for row in rows:
-        values = getter(row)
-        if not isinstance(values, tuple):
-            values = (values,)
-        if processed:
-            listed = list(values)
-            for index, process in processed:
-                if listed[index] is not None:
-                    listed[index] = process(listed[index])
-            values = tuple(listed)
-        params.append(values)
-    if dialect.name == "postgresql":
-        # COPY is several times faster than multi-row INSERTs on PostgreSQL
-        columns = ", ".join(dialect.identifier_preparer.quote(n) for n in order)
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
-            for values in params:
-                copy.write_row(values)
-        return
-    if not compiled.positional:
-        params = [dict(zip(order, values)) for values in params]
-    connection.exec_driver_sql(str(compiled), params)
-
-
 def _store_batch(session: Session, rows: list[dict[str, Any]]) -> None:
     keys: list[dict[str, Any]] = []
     idents: list[dict[str, Any]] = []
@@ -685,9 +627,9 @@ def _store_batch(session: Session, rows: list[dict[str, Any]]) -> None:
         k, i = _index_rows(row["id"], CATEGORIES[row["category"]], row["data"])
         keys += k
         idents += i
-    _bulk_insert(session, _ALERT_TABLE, rows)
-    _bulk_insert(session, _KEY_TABLE, keys)
-    _bulk_insert(session, _IDENT_TABLE, idents)
+    bulk_insert(session, _ALERT_TABLE, rows)
+    bulk_insert(session, _KEY_TABLE, keys)
+    bulk_insert(session, _IDENT_TABLE, idents)
 
 
 def import_alerts(session: Session, principal: Principal, source: IO[bytes] | Iterable[bytes | str], *,

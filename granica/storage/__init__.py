@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import operator
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -69,6 +70,64 @@ class Base(DeclarativeBase):
 def new_id() -> str:
     """Primary keys are random UUIDs as text: stable across nodes and both databases."""
     return str(uuid.uuid4())
+
+
+def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor that reuses its last answer: a batch's timestamps are all one `now`."""
+    last: list[Any] = [object(), None]
+
+    def run(value: Any) -> Any:
+        if value is not last[0] and value != last[0]:
+            last[0], last[1] = value, proc(value)
+        return last[1]
+
+    return run
+
+
+def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """executemany straight on the driver, the columns' bind processors applied by hand.
+
+    The same rows through `session.execute(insert(table), rows)` spend most of their time in
+    SQLAlchemy's per-row parameter handling; the imports of alerts and of the agencies'
+    spreadsheets have speed targets (5,000 rows/s). Every row names the same columns.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup or []) if compiled.positional else names
+    getter = operator.itemgetter(*order)
+    processed: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(order):
+        proc = table.c[name].type._cached_bind_processor(dialect)
+        if proc is not None:
+            processed.append((index, _memoised(proc)))
+    params: list[Any] = []
+    for row in rows:
+        values = getter(row)
+        if not isinstance(values, tuple):
+            values = (values,)
+        if processed:
+            listed = list(values)
+            for index, process in processed:
+                if listed[index] is not None:
+                    listed[index] = process(listed[index])
+            values = tuple(listed)
+        params.append(values)
+    if dialect.name == "postgresql":
+        # COPY is several times faster than multi-row INSERTs on PostgreSQL
+        columns = ", ".join(dialect.identifier_preparer.quote(n) for n in order)
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for values in params:
+                copy.write_row(values)
+        return
+    if not compiled.positional:
+        params = [dict(zip(order, values)) for values in params]
+    connection.exec_driver_sql(str(compiled), params)
 
 
 def import_models() -> None:
