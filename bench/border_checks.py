@@ -32,7 +32,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from granica.exchange.nodes import free_port
 
 BCP = "RS-BENCH"
 KIOSK = "bench.kiosk"
@@ -261,11 +262,6 @@ def load_client(port: int, token: str, seconds: float, concurrency: int,
 
 
 # --- orchestration ---------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def database_url(args: argparse.Namespace) -> tuple[str, str]:

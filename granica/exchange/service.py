@@ -171,20 +171,21 @@ _CONVERSATION = cast(sa.Table, m.Conversation.__table__)
 _INBOX = cast(sa.Table, m.InboxMessage.__table__)
 
 
-def _bound(name: str) -> Any:
-    return sa.bindparam(name)
-
-
 _SELECT_PLACE = (sa.select(_CONVERSATION.c.next_out, _CONVERSATION.c.next_in)
-                 .where(_CONVERSATION.c.peer == _bound("p"),
-                        _CONVERSATION.c.conversation == _bound("c"))
+                 .where(_CONVERSATION.c.peer == sa.bindparam("p"),
+                        _CONVERSATION.c.conversation == sa.bindparam("c"))
                  .with_for_update())
-_MOVE_OUT = (sa.update(_CONVERSATION).where(_CONVERSATION.c.peer == _bound("p"),
-                                            _CONVERSATION.c.conversation == _bound("c"))
-             .values(next_out=_bound("n")))
-_MOVE_IN = (sa.update(_CONVERSATION).where(_CONVERSATION.c.peer == _bound("p"),
-                                           _CONVERSATION.c.conversation == _bound("c"))
-            .values(next_in=_bound("n")))
+
+
+def _move(column: str) -> sa.Update:
+    """Set a conversation's `column` (next_out or next_in) to the bound value `n`."""
+    return (sa.update(_CONVERSATION).where(_CONVERSATION.c.peer == sa.bindparam("p"),
+                                           _CONVERSATION.c.conversation == sa.bindparam("c"))
+            .values({column: sa.bindparam("n")}))
+
+
+_MOVE_OUT = _move("next_out")
+_MOVE_IN = _move("next_in")
 
 
 @functools.cache
@@ -194,7 +195,7 @@ def _create_place(dialect: str) -> Any:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return (insert(_CONVERSATION).values(peer=_bound("p"), conversation=_bound("c"),
+    return (insert(_CONVERSATION).values(peer=sa.bindparam("p"), conversation=sa.bindparam("c"),
                                          next_out=1, next_in=1).on_conflict_do_nothing())
 
 
