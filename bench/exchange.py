@@ -7,7 +7,11 @@ thread); the receiving node (HU) is a `granica serve` process. Prints JSON and w
 bench/results/exchange.json. Targets (issue 13): >= 200 messages/s, p95 < 200 ms,
 10,000 queued messages caught up in < 120 s, in order per conversation.
 
-    python bench/exchange.py [--seconds 10 --rate 250 --queued 10000]
+    python bench/exchange.py [--seconds 10 --rate 250 --queued 10000] [--forms]
+
+With `--forms` the traffic is SIRENE forms M sent by the bureau's service on 150 cases
+(checked, filed, audited, then queued) and filed by the receiving bureau on its cases: the
+figures of the SIRENE Bureau's link (bench/results/sirene.json).
 """
 
 from __future__ import annotations
@@ -39,13 +43,63 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+class Traffic:
+    """What is sent: link-load messages straight to the exchange, or SIRENE forms M through
+    the bureau's service on cases opened for the purpose (one conversation per case)."""
+
+    def __init__(self, db: object, *, forms: bool) -> None:
+        self.forms = forms
+        self.cases: dict[str, list[str]] = {}
+        if forms:
+            self._open_cases(db)
+
+    def _open_cases(self, db: object) -> None:
+        from granica.auth.principal import system_principal
+        from granica.sirene import service as sirene
+        from granica.sis import service as sis
+
+        self.who = system_principal("SIRENE link benchmark")
+        alert = {"schengen_id": "HU9900000000042000", "issuing_country": "HU",
+                 "category": "arrest", "data": {
+                     "surname": "Kovács", "forenames": "Péter", "sex": "M",
+                     "date_of_birth": "1980-04-12", "nationalities": ["HU"],
+                     "reason": "benchmark", "issuing_authority": "court",
+                     "warrant_reference": "EAW-BENCH-1"}}
+        with db.session() as s:  # type: ignore[attr-defined]
+            sis.import_alerts(s, self.who, [json.dumps(alert)], purpose="benchmark")
+        for group in ("warm", "case", "queued"):
+            with db.session() as s:  # type: ignore[attr-defined]
+                self.cases[group] = [
+                    sirene.open_case(s, self.who, alert_ref=alert["schengen_id"],
+                                     counterpart="HU", purpose="benchmark")["reference"]
+                    for _ in range(CONVERSATIONS)]
+
+    def names(self, group: str) -> list[str]:
+        return self.cases[group] if self.forms else [f"{group}-{n}" for n in range(CONVERSATIONS)]
+
+    def send(self, session: object, group: str, n: int) -> None:
+        if not self.forms:
+            from granica.exchange import service
+
+            service.send(session, "HU", service.LOAD,  # type: ignore[arg-type]
+                         f"{group}-{n % CONVERSATIONS}", FORM_BODY)
+            return
+        from granica.sirene import service as sirene
+
+        sirene.send_form(session, self.who, self.cases[group][n % CONVERSATIONS],  # type: ignore[arg-type]
+                         "M", fields={"text": f"{group} {n}: " + "x" * 2000}, purpose="benchmark")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=250.0, help="messages offered per second")
     parser.add_argument("--queued", type=int, default=10_000)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "exchange.json")
+    parser.add_argument("--forms", action="store_true", help="SIRENE forms through the service")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    args.out = args.out or ROOT / "bench" / "results" / ("sirene.json" if args.forms
+                                                         else "exchange.json")
 
     root = Path(tempfile.mkdtemp(prefix="granica-bench-exchange-"))
     from granica.exchange.nodes import local_nodes
@@ -60,11 +114,11 @@ def main() -> int:
 
     from granica import clock
     from granica.exchange import models as m
-    from granica.exchange import service
     from granica.exchange.worker import DeliveryWorker
     from granica.storage import get_database
 
     db = get_database()
+    sender = Traffic(db, forms=args.forms)
     hungary.start()
     worker = DeliveryWorker(db, idle_seconds=0.05)
     worker.start()
@@ -80,8 +134,7 @@ def main() -> int:
                 if due > 0:
                     with db.session() as s:
                         for n in range(due):
-                            service.send(s, "HU", service.LOAD,
-                                         f"{prefix}-{(sent + n) % CONVERSATIONS}", FORM_BODY)
+                            sender.send(s, prefix, sent + n)
                     sent += due
                 time.sleep(0.05)
             offered_for = time.perf_counter() - started
@@ -106,7 +159,8 @@ def main() -> int:
         with db.session() as s:
             rows = s.execute(sa.select(m.OutboxMessage.created_at, m.OutboxMessage.delivered_at)
                              .where(m.OutboxMessage.state == m.DELIVERED,
-                                    m.OutboxMessage.conversation.like("case-%"))).all()
+                                    m.OutboxMessage.conversation.in_(sender.names("case")))
+                             ).all()
         latencies = [(d - c).total_seconds() * 1000 for c, d in rows if d is not None]
         results["steady"] = {
             "sent": sent, "delivered": len(latencies), "pending_left": pending,
@@ -121,7 +175,7 @@ def main() -> int:
         hungary.stop(kill=True)
         with db.session() as s:
             for n in range(args.queued):
-                service.send(s, "HU", service.LOAD, f"queued-{n % CONVERSATIONS}", {"n": n})
+                sender.send(s, "queued", n)
         clock.advance(dt.timedelta(hours=1))  # an hour later, for the sender
         hungary.start()
         started = time.perf_counter()
@@ -143,9 +197,14 @@ def main() -> int:
         # In order: on the receiving node, each conversation handled in number order.
         hungary.stop()
         conn = sqlite3.connect(str(hungary.data_dir / "granica.db"))
+        queued = sender.names("queued")
         handled = conn.execute(
-            "SELECT conversation, seq FROM exchange_inbox WHERE conversation LIKE 'queued-%' "
-            "AND state = 'handled' ORDER BY handled_at, rowid").fetchall()
+            f"SELECT conversation, seq FROM exchange_inbox WHERE conversation IN "
+            f"({','.join('?' * len(queued))}) AND state = 'handled' ORDER BY handled_at, rowid",
+            queued).fetchall()
+        if args.forms:
+            results["catch_up_forms_filed"] = conn.execute(
+                "SELECT count(*) FROM sirene_message WHERE direction = 'in'").fetchone()[0]
         conn.close()
         last: dict[str, int] = {}
         in_order = True

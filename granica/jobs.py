@@ -52,6 +52,8 @@ class JobResult:
 
 
 _registry: dict[str, Job] = {}
+_nudged: set[str] = set()  # jobs asked to run at the scheduler's next look, before their time
+_nudge = threading.Event()
 _observers: list[Callable[[JobResult], None]] = []
 _loaded = False
 _load_lock = threading.Lock()
@@ -63,6 +65,30 @@ def register(name: str, run: Callable[[Database], Any], every: dt.timedelta,
     job = Job(name, run, every, description)
     _registry[name] = job
     return job
+
+
+def nudge(name: str) -> None:
+    """Ask a running scheduler to run the job `name` now (a hit that the SIRENE Bureau must
+    take up at once, say) instead of at its next interval; unknown names are ignored."""
+    with _load_lock:
+        _nudged.add(name)
+    _nudge.set()
+
+
+def nudge_after_commit(session: Any, name: str) -> None:
+    """`nudge(name)` once the session's transaction has committed (the work is visible)."""
+    from sqlalchemy import event
+
+    key = f"nudge:{name}"
+    if session.info.get(key) is None:
+
+        def after_commit(s: Any) -> None:  # a savepoint's release fires this too: wait for the end
+            if not s.in_nested_transaction() and s.info.get(key):
+                s.info[key] = False
+                nudge(name)
+
+        event.listen(session, "after_commit", after_commit)
+    session.info[key] = True
 
 
 def add_observer(observer: Callable[[JobResult], None]) -> None:
@@ -180,8 +206,12 @@ class Scheduler:
 
     def due(self) -> list[Job]:
         now = clock.now()
+        with _load_lock:
+            asked = set(_nudged)
+            _nudged.clear()
         return [job for name, job in sorted(load_jobs().items())
-                if name not in self.last_run or now - self.last_run[name] >= job.every]
+                if name in asked or name not in self.last_run
+                or now - self.last_run[name] >= job.every]
 
     def run_due(self) -> list[JobResult]:
         results = []
@@ -195,7 +225,8 @@ class Scheduler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.run_due()
-            self._stop.wait(self.tick_seconds)
+            _nudge.wait(self.tick_seconds)  # a nudge, a stop or the tick, whichever comes first
+            _nudge.clear()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="granica-jobs", daemon=True)
@@ -203,5 +234,6 @@ class Scheduler:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        _nudge.set()
         if self._thread is not None:
             self._thread.join(timeout)

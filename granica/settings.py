@@ -88,6 +88,25 @@ class Settings(BaseSettings):
     exchange_timeout_seconds: float = Field(default=10.0, gt=0,
                                             description="time a peer has to acknowledge")
 
+    # SIRENE Bureau (granica.sirene)
+    sirene_forms_file: Path | None = Field(
+        default=None, description="the SIRENE form catalogue (TOML); default: the one shipped "
+        "in granica/sirene/forms.toml. Forms the recast manual may change are data there")
+    sirene_immediate_minutes: float = Field(
+        default=60, gt=0, description="time to answer an urgent message (terrorism, arrest, "
+        "children and vulnerable persons, 311 URGENT): the law says 'immediately'")
+    sirene_escalate_minutes: float = Field(
+        default=60, ge=0, description="a reply overdue by this long is escalated to the head "
+        "of the shift on the duty board")
+    sirene_shifts: str = Field(
+        default="06:00,14:00,22:00", description="local start times of the bureau's shifts")
+    sirene_notify_command: str | None = Field(
+        default=None, description="a command run when a reply becomes overdue or escalated, "
+        "with the notice as JSON on its standard input (e.g. a script that sends e-mail)")
+    sirene_case_retention_days: int = Field(
+        default=365, gt=0, description="a closed case is erased this long after its alert "
+        "was deleted (SR 362.0 Art 45: at the latest one year)")
+
     # logging
     log_level: str = "INFO"
 

@@ -314,14 +314,6 @@ def report_pdf(report: dict[str, Any], title: str = "Monthly risk analysis") -> 
 
 def _pdf_font() -> str:
     """DejaVu Sans (Debian's fonts-dejavu-core) for Cyrillic names; Helvetica otherwise."""
-    from pathlib import Path
+    from granica.ops.fonts import pdf_font
 
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    if not path.exists():
-        return "Helvetica"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(path)))
-    return "DejaVuSans"
+    return pdf_font() or "Helvetica"

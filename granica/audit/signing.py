@@ -414,6 +414,10 @@ def note_row(session: Session, occurred_at: dt.datetime) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # a savepoint released (its rows are still uncommitted, and the transaction holds the
+        # database's write lock): signing in a new session now would wait on ourselves
+        return
     waiting: _Waiting | None = session.info.pop(_SESSION_KEY, None)
     if waiting is None:
         return
@@ -435,4 +439,5 @@ def _after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_SESSION_KEY, None)
+    if not session.in_nested_transaction():  # a savepoint rolled back: the rest still stands
+        session.info.pop(_SESSION_KEY, None)

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from granica.errors import ValidationError
-
-# Debian's fonts-dejavu-core puts DejaVu Sans here; it covers Latin with diacritics and Cyrillic.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/local/share/fonts/DejaVuSans.ttf",
-)
-FONT_ENV = "GRANICA_PDF_FONT"
+from granica.ops.fonts import FONT_ENV, pdf_font
 
 # The particulars the officer adds to a ticked reason, by the reason's `detail` kind in the
 # configuration: what the form asks for and, where it is a choice, the values allowed.
@@ -189,27 +180,8 @@ def validate_decision(
 # --- PDF --------------------------------------------------------------------------------------
 
 
-def find_font() -> Path | None:
-    """A TTF with Latin diacritics and Cyrillic: $GRANICA_PDF_FONT, else DejaVu Sans from fonts-dejavu-core."""
-    override = os.environ.get(FONT_ENV)
-    candidates = ((override,) if override else ()) + FONT_CANDIDATES
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
 def _register_font() -> str | None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    path = find_font()
-    if path is None:
-        return None
-    name = "GranicaSans"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    return name
+    return pdf_font()
 
 
 _CYR_TO_LAT = str.maketrans(

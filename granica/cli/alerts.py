@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -37,17 +36,9 @@ def _database() -> Database:
 
 
 def _principal(db: Database) -> Principal:
-    """The caller: the user of GRANICA_TOKEN when set, else the system principal (audited as such)."""
-    from granica.auth.principal import system_principal
+    from granica.cli._caller import caller
 
-    token = os.environ.get("GRANICA_TOKEN")
-    if token:
-        from granica.auth import service as auth_service  # type: ignore[attr-defined,unused-ignore]
-
-        with db.session() as session:
-            principal: Principal = auth_service.principal_from_token(session, token)
-            return principal
-    return system_principal("command line")
+    return caller(db)
 
 
 @app.command("import")

@@ -109,6 +109,9 @@ def _warm_up_fingerprints() -> None:
 def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True,
           migrate: bool = False, database: Database | None = None) -> None:
     """Serve API and pages with uvicorn; scheduled jobs run in a background thread."""
+    import faulthandler
+    import signal
+
     import uvicorn
 
     from granica.api.app import create_app
@@ -120,6 +123,8 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    # `kill -USR1 <pid>` prints every thread's stack to standard error: what a stuck node is doing
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     db = database or get_database()
     if migrate:
         db.upgrade()

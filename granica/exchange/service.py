@@ -150,15 +150,17 @@ def send(session: Session, recipient: str, kind: str, conversation: str,
         state=m.PENDING, attempts=0, next_attempt_at=now,
     )
     session.add(row)
-    if not session.info.get("exchange_wakes"):
-        session.info["exchange_wakes"] = True
-        sa.event.listen(session, "after_commit", _after_commit, once=True)
+    session.info["exchange_wakes"] = True
+    if not session.info.get("exchange_listens"):
+        session.info["exchange_listens"] = True
+        sa.event.listen(session, "after_commit", _after_commit)
     return row
 
 
 def _after_commit(session: Session) -> None:
-    session.info.pop("exchange_wakes", None)
-    _wake.set()
+    # a savepoint's release fires this too: wake the worker only when the messages committed
+    if not session.in_nested_transaction() and session.info.pop("exchange_wakes", None):
+        _wake.set()
 
 
 def wait_for_work(timeout: float) -> None:
@@ -526,6 +528,14 @@ def _deliver(db: Database, client: Poster, recipient: str,
 
 
 # --- state --------------------------------------------------------------------------
+
+
+def delivery_states(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """The state of each of these sent messages (pending, delivered, refused), by id."""
+    wanted = list(ids)
+    return {str(i): str(st) for i, st in session.execute(
+        sa.select(m.OutboxMessage.id, m.OutboxMessage.state)
+        .where(m.OutboxMessage.id.in_(wanted)))} if wanted else {}
 
 
 def status(session: Session, principal: Principal, conversation: str | None = None

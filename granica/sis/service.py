@@ -17,7 +17,7 @@ from typing import IO, Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from granica import clock
+from granica import clock, jobs
 from granica.audit import service as audit
 from granica.auth.principal import Principal
 from granica.errors import (
@@ -85,10 +85,10 @@ from granica.storage import bulk_insert, new_id
 # searches, the fingerprint comparisons and the category facts.
 __all__ = [
     "SUBJECT", "ImportReport", "PrintInput", "Verification", "add_misused_identity",
-    "alert_view", "can_see", "category_label", "create_alert", "delete_alert",
+    "alert_brief", "alert_view", "can_see", "category_label", "create_alert", "delete_alert",
     "delete_expired", "export_alerts", "export_line", "extend_alert", "find_document",
-    "find_vehicle", "flag_alert", "get_alert", "import_alerts", "is_foreign", "link_alerts",
-    "list_drafts", "national_list_categories", "on_national_list", "reindex_all",
+    "find_vehicle", "flag_alert", "get_alert", "hit_reports_for_sirene", "import_alerts", "is_foreign", "link_alerts",
+    "list_drafts", "mark_hit_report", "national_list_categories", "on_national_list", "reindex_all",
     "report_hit", "review_period_years", "review_warnings", "search_fingerprints",
     "search_person", "template_of", "update_alert", "validate_alert", "verify_fingerprints",
     "withdraw_misused_identity",
@@ -562,7 +562,39 @@ def report_hit(session: Session, principal: Principal, alert_id: str, *, context
     session.flush()
     audit.record(session, principal, "alerts.hit", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details={"hit_report": row.id, "foreign": is_foreign(alert)})
+    jobs.nudge_after_commit(session, "sirene.intake")  # the bureau takes it up at once
     return row.id
+
+
+def hit_reports_for_sirene(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    """The hit reports the SIRENE Bureau has not taken up yet, oldest first (locked on
+    PostgreSQL, so two bureau workers never take the same one)."""
+    rows = session.scalars(sa.select(HitReport).where(HitReport.status == "new")
+                           .order_by(HitReport.reported_at).limit(limit)
+                           .with_for_update(skip_locked=True)).all()
+    return [{"id": r.id, "alert_id": r.alert_id, "schengen_id": r.schengen_id,
+             "issuing_country": r.issuing_country, "category": r.category,
+             "reported_by": r.reported_by, "reported_at": r.reported_at,
+             "context": dict(r.context or {})} for r in rows]
+
+
+def alert_brief(session: Session, alert_ref: str) -> dict[str, Any] | None:
+    """What the SIRENE Bureau files a received form under: the alert's id, category and
+    issuer, by id or Schengen identifier; None when this register does not hold it. No
+    personal data: the bureau reads the alert itself with `get_alert` (audited)."""
+    row = session.execute(sa.select(Alert.id, Alert.schengen_id, Alert.category,
+                                    Alert.issuing_country)
+                          .where(sa.or_(Alert.id == alert_ref,
+                                        Alert.schengen_id == alert_ref.upper()))).first()
+    if row is None:
+        return None
+    return {"alert_id": row.id, "schengen_id": row.schengen_id, "category": row.category,
+            "issuing_country": row.issuing_country}
+
+
+def mark_hit_report(session: Session, report_id: str, status: str) -> None:
+    """The bureau took up the report (`taken`), or it needs no form (`national`)."""
+    session.execute(sa.update(HitReport).where(HitReport.id == report_id).values(status=status))
 
 
 # --- import and export -----------------------------------------------------------------------

@@ -13,13 +13,14 @@ import pytest
 from granica.border import refusal
 from granica.border.refusal import (
     RefusalDecision,
-    find_font,
     load_config,
     parse_config,
     render_refusal_pdf,
     validate_decision,
 )
 from granica.errors import ValidationError
+from granica.ops import fonts
+from granica.ops.fonts import find_font
 from tests.conftest import missing, shared_path
 
 
@@ -52,7 +53,7 @@ def pdf_font() -> Path:
 
 
 def test_missing_font_fails_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(refusal, "FONT_CANDIDATES", ())
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", ())
     monkeypatch.setenv(refusal.FONT_ENV, str(tmp_path / "no-such-font.ttf"))
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="fonts-dejavu-core"):
