@@ -146,8 +146,11 @@ def _new_case(session: Session, *, counterpart: str, schengen_id: str, alert_id:
 
 
 def _load_case(session: Session, case_ref: str) -> m.Case:
-    case = session.get(m.Case, case_ref) or session.scalar(
-        sa.select(m.Case).where(m.Case.reference == case_ref.upper()))
+    """A case by its id or its reference (RS-C-2026-000042)."""
+    if "-C-" in case_ref.upper():
+        case = session.scalar(sa.select(m.Case).where(m.Case.reference == case_ref.upper()))
+    else:
+        case = session.get(m.Case, case_ref)
     if case is None:
         raise NotFoundError(f"no SIRENE case '{case_ref}'", field="case_id")
     return case
@@ -309,7 +312,7 @@ def add_note(session: Session, principal: Principal, case_ref: str, text: str, *
     session.add(m.Note(id=new_id(), case_id=case.id, text=text, created_by=principal.username,
                        created_at=now))
     case.updated_at = now
-    case.search_text = f"{case.search_text} {text.lower()}"[:20000]
+    case.search_text = _with_words(case.search_text, text)
     if case.state == m.NEW:
         case.state = m.IN_PROGRESS
     audit.record(session, principal, "sirene.note", purpose=purpose, subject_type=SUBJECT,
@@ -358,6 +361,8 @@ def _check_uploads(uploads: list[Upload]) -> None:
 
 
 def _store_attachments(session: Session, message_id: str, uploads: list[Upload]) -> None:
+    if uploads:
+        session.flush()  # the message row first (no ORM relationship orders the two)
     for u in uploads:
         session.add(m.Attachment(id=new_id(), message_id=message_id, name=u.name,
                                  media_type=u.media_type[:100] or "application/octet-stream",
@@ -414,7 +419,6 @@ def _send(session: Session, principal: Principal, case: m.Case, spec: FormSpec,
         header=head, fields=body, reply_to=answered.reference if answered else None,
         due_at=due_time(spec, body, urgent, now), created_by=principal.user_id)
     session.add(message)
-    session.flush()
     _store_attachments(session, message.id, uploads)
     envelope_body = {  # the reporting officer's user id stays here (the hit's read-only view)
         "form": spec.letter, "reference": reference, "message_time": now.isoformat(),
@@ -432,13 +436,24 @@ def _send(session: Session, principal: Principal, case: m.Case, spec: FormSpec,
     case.state = m.WAITING if message.due_at else m.IN_PROGRESS
     case.urgent = urgent
     case.updated_at = now
-    case.search_text = f"{case.search_text} {_words(spec.letter, body)}"[:20000]
+    case.search_text = _with_words(case.search_text, _words(spec.letter, body))
     audit.record(session, principal, "sirene.send", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[case.id, *([case.alert_id] if case.alert_id else [])],
                  details={"form": spec.letter, "reference": reference,
                           "recipient": case.counterpart, "reply_to": message.reply_to,
                           "attachments": len(uploads)})
     return message_view(message, delivery="pending")
+
+
+SEARCH_TEXT_LIMIT = 20000
+
+
+def _with_words(text: str, more: str) -> str:
+    """The case's search text with the words of `more` it lacks: each word once, so a case
+    with many forms keeps a short text (searching needs no word twice)."""
+    have = set(text.split())
+    new = [w for w in dict.fromkeys(more.lower().split()) if w not in have]
+    return f"{text} {' '.join(new)}"[:SEARCH_TEXT_LIMIT] if new else text
 
 
 def _words(letter: str, fields: dict[str, Any]) -> str:
@@ -593,7 +608,6 @@ def receive_form(session: Session, envelope: Envelope) -> None:
         due_at=due_time(spec, fields, urgent, now), exchange_id=envelope.id,
         created_by=principal.user_id)
     session.add(message)
-    session.flush()
     _store_attachments(session, message.id, uploads)
     if message.reply_to:
         ours = session.scalar(sa.select(m.Message).where(
@@ -607,7 +621,7 @@ def receive_form(session: Session, envelope: Envelope) -> None:
     # a new case stays new until someone works on it; any other (a closed one too) is worked on
     case.state = m.IN_PROGRESS if case.state != m.NEW or message.due_at is None else m.NEW
     case.updated_at = now
-    case.search_text = f"{case.search_text} {_words(spec.letter, fields)}"[:20000]
+    case.search_text = _with_words(case.search_text, _words(spec.letter, fields))
     audit.record(session, principal, "sirene.receive", purpose=INBOX, subject_type=SUBJECT,
                  subject_ids=[case.id, *([case.alert_id] if case.alert_id else [])],
                  details={"form": spec.letter, "reference": reference,
