@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from granica.api.deps import CurrentPrincipal, DbSession, StatedPurpose
 from granica.api.responses import errors
-from granica.clock import IsoDate
+from granica.clock import IsoDate, IsoDateTime
 from granica.errors import ValidationError
 from granica.sirene import service
 
@@ -45,8 +45,21 @@ class FormIn(BaseModel):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
 
 
+class DistributeIn(BaseModel):
+    form: str = Field("A", min_length=1, max_length=1, description="the form's letter")
+    fields: dict[str, Any] = Field(default_factory=dict)
+    header: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+
+
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
+
+
+class TaskIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+    due_at: IsoDateTime | None = Field(None, description="deadline, with its offset or Z")
+    assign_to: str | None = Field(None, max_length=64, description="the officer's user name")
 
 
 class StateIn(BaseModel):
@@ -92,6 +105,21 @@ def open_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal,
                              counterpart=body.counterpart, purpose=purpose)
 
 
+@router.post("/alerts/{alert}/forms", status_code=201, responses=errors(404, 413, 422))
+def distribute(alert: str, body: DistributeIn, session: DbSession, principal: CurrentPrincipal,
+               purpose: StatedPurpose) -> list[dict[str, Any]]:
+    """Send a form on one of this country's alerts to every linked bureau, each on its own
+    case: form A with the scanned arrest warrant (PDF, at least 150 DPI) for an arrest alert.
+
+    Example: `POST /api/v1/sirene/alerts/RS0100000000004201/forms` with `{"form": "A",
+    "fields": {"surname": "Petrović", "facts": "..."}, "attachments": [{"name": "eaw.pdf",
+    "media_type": "application/pdf", "content_base64": "..."}]}`
+    """
+    return service.distribute_alert(session, principal, alert, body.form, fields=body.fields,
+                                    header=body.header, attachments=_uploads(body.attachments),
+                                    purpose=purpose)
+
+
 @router.get("/cases/{case_id}", responses=errors(404))
 def case(case_id: str, session: DbSession, principal: CurrentPrincipal,
          purpose: StatedPurpose) -> dict[str, Any]:
@@ -117,6 +145,20 @@ def send(case_id: str, body: FormIn, session: DbSession, principal: CurrentPrinc
 def note(case_id: str, body: NoteIn, session: DbSession, principal: CurrentPrincipal,
          purpose: StatedPurpose) -> dict[str, Any]:
     return service.add_note(session, principal, case_id, body.text, purpose=purpose)
+
+
+@router.post("/cases/{case_id}/tasks", status_code=201, responses=errors(404, 422))
+def task(case_id: str, body: TaskIn, session: DbSession, principal: CurrentPrincipal,
+         purpose: StatedPurpose) -> dict[str, Any]:
+    """A task on the case with its deadline (on the duty board) and its officer."""
+    return service.add_task(session, principal, case_id, body.text, due_at=body.due_at,
+                            assign_to=body.assign_to, purpose=purpose)
+
+
+@router.post("/cases/{case_id}/tasks/{task_id}/done", responses=errors(404))
+def task_done(case_id: str, task_id: str, session: DbSession, principal: CurrentPrincipal,
+              purpose: StatedPurpose) -> dict[str, Any]:
+    return service.complete_task(session, principal, case_id, task_id, purpose=purpose)
 
 
 @router.post("/cases/{case_id}/state", responses=errors(404, 422))

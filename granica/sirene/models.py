@@ -116,3 +116,20 @@ class Counter(Base):
     kind: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     year: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class Task(Base):
+    """Something to do on a case (ask the issuing authority, send the prints), with its
+    deadline and the officer it is given to."""
+
+    __tablename__ = "sirene_task"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("sirene_case.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(1000))
+    due_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    assigned_to: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime]
+    done_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    done_by: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)

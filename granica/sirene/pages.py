@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -15,7 +16,8 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
 from granica.api.deps import CSRFProtected, DbSession, PagePrincipal, StatedPurpose
-from granica.errors import GranicaError, NotFoundError
+from granica.errors import GranicaError, NotFoundError, ValidationError
+from granica.settings import get_settings
 from granica.sirene import models as m
 from granica.sirene import service
 from granica.sirene.forms import catalogue
@@ -141,6 +143,40 @@ async def note(case_ref: str, request: Request, session: DbSession, principal: P
     form = await request.form()
     service.add_note(session, principal, case_ref, str(form.get("text") or ""), purpose=purpose)
     return RedirectResponse(f"/sirene/cases/{case_ref}#notes", status_code=303)
+
+
+@router.post("/cases/{case_ref}/task", response_class=HTMLResponse,
+             dependencies=[CSRFProtected])
+async def task(case_ref: str, request: Request, session: DbSession, principal: PagePrincipal,
+               purpose: StatedPurpose) -> Response:
+    form = await request.form()
+    raw = str(form.get("due_at") or "").strip()
+    try:
+        due = None
+        if raw:
+            try:
+                due = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                raise ValidationError(f"the deadline '{raw[:40]}' is not a date and time; use "
+                                      "the picker or write 2026-12-07T14:30",
+                                      field="due_at") from None
+            if due.tzinfo is None:  # the page shows and takes local time
+                due = due.replace(tzinfo=ZoneInfo(get_settings().local_timezone))
+        service.add_task(session, principal, case_ref, str(form.get("text") or ""), due_at=due,
+                         assign_to=str(form.get("assign_to") or "") or None, purpose=purpose)
+    except GranicaError as exc:
+        session.rollback()
+        ctx = _case_context(session, principal, case_ref, purpose, "", {}, exc.message, exc.field)
+        ctx["task_values"] = {k: form.get(k) for k in ("text", "due_at", "assign_to")}
+        return render(request, "sirene/case.html", ctx, status_code=exc.http_status)
+    return RedirectResponse(f"/sirene/cases/{case_ref}#tasks", status_code=303)
+
+
+@router.post("/cases/{case_ref}/tasks/{task_id}/done", dependencies=[CSRFProtected])
+def task_done(case_ref: str, task_id: str, session: DbSession, principal: PagePrincipal,
+              purpose: StatedPurpose) -> Response:
+    service.complete_task(session, principal, case_ref, task_id, purpose=purpose)
+    return RedirectResponse(f"/sirene/cases/{case_ref}#tasks", status_code=303)
 
 
 @router.post("/cases/{case_ref}/state", dependencies=[CSRFProtected])

@@ -206,6 +206,13 @@ def case_view(session: Session, case: m.Case, *, with_content: bool = True) -> d
                                           if x.direction == m.OUT and x.exchange_id])
     out["messages"] = [message_view(x, attachments.get(x.id, []), delivery.get(x.exchange_id or ""))
                        for x in messages]
+    out["tasks"] = [{"task_id": t.id, "text": t.text,
+                     "due_at": t.due_at.isoformat() if t.due_at else None,
+                     "assigned_to": t.assigned_to, "created_by": t.created_by,
+                     "done_at": t.done_at.isoformat() if t.done_at else None,
+                     "done_by": t.done_by}
+                    for t in session.scalars(sa.select(m.Task).where(m.Task.case_id == case.id)
+                                             .order_by(m.Task.created_at))]
     out["notes"] = [{"text": n.text, "created_by": n.created_by,
                      "created_at": n.created_at.isoformat()}
                     for n in session.scalars(sa.select(m.Note).where(m.Note.case_id == case.id)
@@ -317,6 +324,46 @@ def add_note(session: Session, principal: Principal, case_ref: str, text: str, *
         case.state = m.IN_PROGRESS
     audit.record(session, principal, "sirene.note", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[case.id])
+    return case_view(session, case)
+
+
+def add_task(session: Session, principal: Principal, case_ref: str, text: str, *,
+             due_at: dt.datetime | None = None, assign_to: str | None = None,
+             purpose: str) -> dict[str, Any]:
+    """A task on the case, with its deadline (shown on the duty board) and its officer."""
+    audit.require(session, principal, OPERATE, action="sirene.task", subject_type=SUBJECT,
+                  purpose=purpose, what="write in SIRENE cases")
+    case = _load_case(session, case_ref)
+    text = (text or "").strip()
+    if not 1 <= len(text) <= 1000:
+        raise ValidationError("a task has 1 to 1000 characters", field="text")
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValidationError("the task's deadline needs its time zone (or UTC)", field="due_at")
+    now = clock.now()
+    session.add(m.Task(id=new_id(), case_id=case.id, text=text, due_at=due_at,
+                       assigned_to=(assign_to or "").strip() or None,
+                       created_by=principal.username, created_at=now))
+    case.updated_at = now
+    if case.state == m.NEW:
+        case.state = m.IN_PROGRESS
+    audit.record(session, principal, "sirene.task", purpose=purpose, subject_type=SUBJECT,
+                 subject_ids=[case.id], details={"due_at": due_at.isoformat() if due_at else None})
+    return case_view(session, case)
+
+
+def complete_task(session: Session, principal: Principal, case_ref: str, task_id: str, *,
+                  purpose: str) -> dict[str, Any]:
+    audit.require(session, principal, OPERATE, action="sirene.task", subject_type=SUBJECT,
+                  purpose=purpose, what="write in SIRENE cases")
+    case = _load_case(session, case_ref)
+    task = session.scalar(sa.select(m.Task).where(m.Task.id == task_id,
+                                                  m.Task.case_id == case.id))
+    if task is None:
+        raise NotFoundError(f"case {case.reference} has no task '{task_id}'", field="task_id")
+    if task.done_at is None:
+        task.done_at, task.done_by = clock.now(), principal.username
+        audit.record(session, principal, "sirene.task", purpose=purpose, subject_type=SUBJECT,
+                     subject_ids=[case.id], details={"done": task.id})
     return case_view(session, case)
 
 
@@ -715,6 +762,15 @@ def duty_board(session: Session, principal: Principal, *, purpose: str) -> dict[
             board["waiting"].append(item)
         else:
             board[_level(x, now)].append(item)
+    board["tasks"] = [
+        {"task_id": t.id, "text": t.text, "due_at": t.due_at.isoformat() if t.due_at else None,
+         "assigned_to": t.assigned_to, "case_id": case.id, "case_reference": case.reference,
+         "subject": case.subject, "overdue": bool(t.due_at and now > t.due_at),
+         "shift": shift_of(t.due_at) if t.due_at else ""}
+        for t, case in session.execute(
+            sa.select(m.Task, m.Case).join(m.Case, m.Case.id == m.Task.case_id)
+            .where(m.Task.done_at.is_(None), m.Case.state != m.CLOSED)
+            .order_by(m.Task.due_at.is_(None), m.Task.due_at, m.Task.created_at)).all()]
     cases = {i["case_id"] for v in board.values() for i in v}
     audit.record(session, principal, "sirene.duty", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=sorted(cases), result_count=len(cases))
@@ -874,6 +930,7 @@ def erase_expired_cases(session: Session, principal: Principal) -> dict[str, int
         session.execute(sa.delete(m.Attachment).where(m.Attachment.message_id.in_(messages)))
         session.execute(sa.delete(m.Message).where(m.Message.case_id.in_(ids)))
         session.execute(sa.delete(m.Note).where(m.Note.case_id.in_(ids)))
+        session.execute(sa.delete(m.Task).where(m.Task.case_id.in_(ids)))
         session.execute(sa.delete(m.Case).where(m.Case.id.in_(ids)))
         audit.record(session, principal, "sirene.erase", purpose="SIRENE case retention",
                      subject_type=SUBJECT, subject_ids=ids, result_count=len(ids),
@@ -924,3 +981,41 @@ def form_for_print(session: Session, principal: Principal, case_ref: str, refere
                  subject_ids=[case.id, *([case.alert_id] if case.alert_id else [])],
                  result_count=1, details={"printed": message["reference"]})
     return f"{message['reference']}.pdf", form_pdf(view, message)
+
+
+def distribute_alert(session: Session, principal: Principal, alert_ref: str, letter: str, *,
+                     fields: dict[str, Any], header: dict[str, Any] | None = None,
+                     attachments: Iterable[Upload] = (), purpose: str) -> list[dict[str, Any]]:
+    """Send a form on one of this country's alerts to every bureau linked to this one, each
+    on its own case (opened here when there is none): form A with the arrest warrant when an
+    arrest alert is entered, an M to all when there is news for all."""
+    audit.require(session, principal, OPERATE, action="sirene.send", subject_type=SUBJECT,
+                  purpose=purpose, what="send SIRENE forms")
+    alert = sis.get_alert(session, principal, alert_ref, purpose=purpose)
+    if alert["issuing_country"] != get_settings().country:
+        raise ValidationError(f"alert {alert['schengen_id']} is {alert['issuing_country']}'s: only "
+                              "the issuing bureau sends its forms to all", field="alert")
+    uploads = list(attachments)
+    _check_uploads(uploads)
+    spec, head, body = check_form(letter, {"schengen_id": alert["schengen_id"], **(header or {})},
+                                  fields, len(uploads))
+    if spec.categories and alert["category"] not in spec.categories:
+        raise ValidationError(f"form {spec.letter} is for alerts of the categories "
+                              f"{', '.join(spec.categories)}; this alert is {alert['category']}",
+                              field="form")
+    bureaux = sorted(peers())
+    if not bureaux:
+        raise ValidationError("no other bureau is configured (see peers.toml)", field="alert")
+    open_cases = {c.counterpart: c for c in session.scalars(sa.select(m.Case).where(
+        m.Case.alert_id == alert["alert_id"], m.Case.origin == "alert",
+        m.Case.state != m.CLOSED))}
+    sent = []
+    for code in bureaux:
+        case = open_cases.get(code) or _new_case(
+            session, counterpart=code, schengen_id=alert["schengen_id"],
+            alert_id=alert["alert_id"], category=alert["category"],
+            issuing_country=alert["issuing_country"], origin="alert",
+            subject=_subject_of(alert, alert["schengen_id"]),
+            urgent=alert["category"] in catalogue().immediate_categories)
+        sent.append(_send(session, principal, case, spec, head, body, uploads, None, purpose))
+    return sent

@@ -26,6 +26,7 @@ OTHER_GUARD = principal("guard2", "border_guard")
 
 HU_ARREST = "HU0100000000004201"
 RS_MISSING = "RS0100000000000701"
+RS_ARREST = "RS0100000000000702"
 
 
 @pytest.fixture
@@ -53,14 +54,17 @@ def alert_line(schengen_id: str, country: str, category: str, **data: Any) -> st
 
 @pytest.fixture
 def sirene_db(database: Database, peer_keys: dict[str, Ed25519PrivateKey]) -> Database:
-    """A Hungarian arrest alert (the national copy) and a Serbian missing-person alert."""
+    """A Hungarian arrest alert (the national copy), a Serbian missing-person alert and a
+    Serbian arrest alert."""
     with database.session() as s:
         report = sis.import_alerts(s, system_principal("sirene tests"), [
             alert_line(HU_ARREST, "HU", "arrest"),
             alert_line(RS_MISSING, "RS", "missing_no_protection", surname="Petrović",
                        forenames="Ana", sex="F", nationalities=["RS"]),
+            alert_line(RS_ARREST, "RS", "arrest", surname="Jovanović", forenames="Marko",
+                       nationalities=["RS"]),
         ], purpose="test alerts")
-    assert report.imported == 2, report.to_dict()
+    assert report.imported == 3, report.to_dict()
     return database
 
 

@@ -83,6 +83,15 @@ def test_sirene_pages_duty_board_case_and_form_editor(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get(f"/sirene/cases/{case_ref}/forms/HR-F-1/pdf").status_code == 404
     assert client.get("/sirene").text.count('id="count-due">0<') == 1
+    path = f"/sirene/cases/{case_ref}/task"
+    token = csrf_of(client, f"/sirene/cases/{case_ref}")
+    bad = client.post(path, data={"csrf_token": token, "text": "ask", "due_at": "tomorrow"})
+    assert bad.status_code == 422 and "is not a date and time" in bad.text
+    made = client.post(path, data={"csrf_token": token, "text": "ask the police in Novi Sad",
+                                   "due_at": "2026-12-24T10:00", "assign_to": "mira.sirene"})
+    assert made.status_code == 303
+    board_text = client.get("/sirene").text
+    assert "ask the police in Novi Sad" in board_text and "2026-12-24 10:00 CET" in board_text
     found = client.get("/sirene/cases?text=bajakovo")
     assert case_ref in found.text
     stats = client.get("/sirene/statistics")

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from granica import clock
 from granica.audit.models import AuditEntry
 from granica.auth.principal import system_principal
-from granica.errors import PermissionDenied, TooLargeError, ValidationError
+from granica.errors import NotFoundError, PermissionDenied, TooLargeError, ValidationError
 from granica.exchange import models as xm
 from granica.sirene import models as m
 from granica.sirene import service
@@ -26,6 +26,7 @@ from tests.sirene.conftest import (
     HU_ARREST,
     OPERATOR,
     OTHER_GUARD,
+    RS_ARREST,
     RS_MISSING,
     form_body,
     receive,
@@ -283,3 +284,61 @@ def test_sirene_form_q_adds_the_victim_to_our_alert(
         [case] = service.list_cases(s, OPERATOR, text=RS_MISSING, purpose=PURPOSE)
         notes = service.get_case(s, OPERATOR, case["case_id"], purpose=PURPOSE)["notes"]
         assert "were added to the alert" in notes[0]["text"]
+
+
+def test_sirene_form_a_with_the_warrant_goes_to_every_bureau(
+        sirene_db: Database, peer_keys: dict[str, Ed25519PrivateKey]) -> None:
+    warrant = service.Upload("eaw.pdf", "application/pdf", b"%PDF-1.4 scanned warrant")
+    fields = {"surname": "Jovanović", "forename": "Marko", "facts": "armed robbery, Novi Sad"}
+    with sirene_db.session() as s:
+        with pytest.raises(ValidationError, match="form A needs 1 attachment"):
+            service.distribute_alert(s, OPERATOR, RS_ARREST, "A", fields=fields, purpose=PURPOSE)
+        with pytest.raises(ValidationError, match="form A is for alerts of the categories arrest"):
+            service.distribute_alert(s, OPERATOR, RS_MISSING, "A", fields=fields,
+                                     attachments=[warrant], purpose=PURPOSE)
+        with pytest.raises(ValidationError, match="only the issuing bureau"):
+            service.distribute_alert(s, OPERATOR, HU_ARREST, "A", fields=fields,
+                                     attachments=[warrant], purpose=PURPOSE)
+        sent = service.distribute_alert(s, OPERATOR, RS_ARREST, "A", fields=fields,
+                                        attachments=[warrant], purpose=PURPOSE)
+        assert sorted(x["recipient"] for x in sent) == ["HR", "HU"]
+        # news for all later goes on the same cases
+        service.distribute_alert(s, OPERATOR, RS_ARREST, "M", fields={"text": "alias Marko J."},
+                                 purpose=PURPOSE)
+    with sirene_db.session() as s:
+        cases = service.list_cases(s, OPERATOR, text=RS_ARREST, purpose=PURPOSE)
+        assert sorted(c["counterpart"] for c in cases) == ["HR", "HU"]
+        assert all(c["urgent"] and c["origin"] == "alert" for c in cases)
+    bodies = [e["body"] for e in outbox(sirene_db)]
+    assert sorted(b["form"] for b in bodies) == ["A", "A", "M", "M"]
+    assert all(b["attachments"][0]["name"] == "eaw.pdf" for b in bodies if b["form"] == "A")
+
+
+def test_sirene_tasks_on_a_case_are_on_the_duty_board_until_done(
+        sirene_db: Database, peer_keys: dict[str, Ed25519PrivateKey]) -> None:
+    clock.freeze(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC))
+    with sirene_db.session() as s:
+        case = service.open_case(s, OPERATOR, alert_ref=HU_ARREST, counterpart="HU",
+                                 purpose=PURPOSE)
+        with pytest.raises(ValidationError, match="1 to 1000 characters"):
+            service.add_task(s, OPERATOR, case["reference"], " ", purpose=PURPOSE)
+        with pytest.raises(ValidationError, match="time zone"):
+            service.add_task(s, OPERATOR, case["reference"], "ask the court",
+                             due_at=dt.datetime(2026, 12, 7, 12, 0), purpose=PURPOSE)
+        view = service.add_task(s, OPERATOR, case["reference"], "ask the court for the EAW copy",
+                                due_at=dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC),
+                                assign_to="mira.sirene", purpose=PURPOSE)
+        [task] = view["tasks"]
+        board = service.duty_board(s, OPERATOR, purpose=PURPOSE)
+        assert [t["text"] for t in board["tasks"]] == ["ask the court for the EAW copy"]
+        assert board["tasks"][0]["shift"] == "2026-12-07 06:00-14:00"
+        assert not board["tasks"][0]["overdue"]
+    clock.advance(dt.timedelta(hours=4))
+    with sirene_db.session() as s:
+        assert service.duty_board(s, OPERATOR, purpose=PURPOSE)["tasks"][0]["overdue"]
+        with pytest.raises(NotFoundError):
+            service.complete_task(s, OPERATOR, case["reference"], "no-such-task", purpose=PURPOSE)
+        done = service.complete_task(s, OPERATOR, case["reference"], task["task_id"],
+                                     purpose=PURPOSE)
+        assert done["tasks"][0]["done_by"] == "sirene1"
+        assert service.duty_board(s, OPERATOR, purpose=PURPOSE)["tasks"] == []
