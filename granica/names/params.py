@@ -48,6 +48,9 @@ class MatchParams:
     leading: float = 2.0  # the first given name missing (Qusay Saddam vs Saddam)
     # Both first given names there and different (Ali vs Hala Saddam Hussein):
     # multiplier. Zero: siblings share everything else, so nothing else counts.
+    # As a penalty (0.05 to 0.5) it lowered the tuning AUC from 0.777 to 0.755-0.749
+    # at the same TMR (issue 15): the aliases whose first names differ (Faisal
+    # Santos / Hilarion del Rosario Santos) cannot be told from siblings by name.
     leading_substitution: float = 0.0
     # Matched pairs out of order: multiplier of their score.
     out_of_order: float = 0.6
@@ -57,8 +60,10 @@ class MatchParams:
 
 PARAMS = MatchParams()
 
-# Decision threshold of compare(); on the tuning part it gives a false-match
-# rate of 3.4% at a true-match rate of 0.64 (precision 0.99).
+# Decision threshold of compare(); measured (bench/names_eval.py, issue 15) it
+# gives precision 0.991 at recall 0.647 on the tuning part and precision 0.987 at
+# recall 0.624 on the held-out part. Held-out: AUC 0.757, TMR 0.624 at 5% FMR,
+# 0.518 at 1% FMR (tuning: AUC 0.777, TMR 0.668 and 0.543).
 DEFAULT_THRESHOLD = 0.70
 
 # Longest name Granica reads: parts beyond this are ignored (and reported).

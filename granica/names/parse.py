@@ -139,6 +139,9 @@ class ParsedName:
     form: str  # "mrz", "comma" or "free"
     nasab: bool
     ignored: tuple[str, ...]
+    # The last part is a family name or nisba after a BIN/IBN chain (AL-HAMRAOUI
+    # of Kamal ben Maoeldi ben Hassan al-Hamraoui), not the chain's last father.
+    family_last: bool = False
 
 
 @lru_cache(maxsize=262144)
@@ -292,11 +295,21 @@ def parse(name: str) -> ParsedName:
     else:
         words_roles = [(w, UNKNOWN) for w in _split_words(text)]
 
+    after_nasab = False  # the previous name-bearing word was BIN/IBN (articles between)
+    last_after_nasab = False
     for word, role in words_roles:
-        if _ascii(word) in NASAB or word in ("بن", "بنت"):
-            nasab = True
+        low = _ascii(word)
+        if low in NASAB or word in ("بن", "بنت"):
+            nasab = after_nasab = True
+        count = len(parts)
         _extend(parts, ignored, word, role, False)
-    return ParsedName(name, tuple(parts), form, nasab, tuple(ignored))
+        if len(parts) > count:
+            last_after_nasab = after_nasab
+            after_nasab = False
+        elif low not in ARTICLES and word != "ال":
+            after_nasab = after_nasab and low in NASAB
+    family_last = nasab and bool(parts) and not last_after_nasab
+    return ParsedName(name, tuple(parts), form, nasab, tuple(ignored), family_last)
 
 
 def _extend(parts: list[Part], ignored: list[str], word: str, role: str, trunc: bool) -> None:

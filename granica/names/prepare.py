@@ -103,11 +103,13 @@ class PreparedName:
 
     __slots__ = (
         "alternatives",
+        "family_last",
         "flags",
         "form",
         "forms",
         "ignored",
         "keys",
+        "korean",
         "lead",
         "nasab",
         "original",
@@ -127,11 +129,17 @@ class PreparedName:
         ignored: tuple[str, ...],
         overflow: bool,
         alternatives: tuple[PreparedName, ...] = (),
+        family_last: bool = False,
+        korean: bool = False,
     ) -> None:
         self.original = original
         self.parts = parts
         self.form = form
         self.nasab = nasab
+        # A family name after the BIN/IBN chain, last (see ParsedName.family_last).
+        self.family_last = family_last
+        # Read as a romanised Korean name (reads_korean): syllables in a fixed order.
+        self.korean = korean
         self.ignored = ignored
         self.overflow = overflow  # more parts than MAX_PARTS: the rest were ignored
         # Other names written in the same string: "A; B" or "A (B)", as lists do.
@@ -178,21 +186,63 @@ def lead_index(parts: tuple[PreparedPart, ...], order: Any) -> int | None:
 _lock = threading.Lock()
 _interned: dict[str, PartForms] = {}
 _uids = itertools.count(1)
+_KOREAN_KEY = "\x1fko\x1f"
 
 
-def part_forms(word: str) -> PartForms:
-    """The interned spellings of one word (cached for the life of the process)."""
-    found = _interned.get(word)
+def part_forms(word: str, korean: bool = False) -> PartForms:
+    """The interned spellings of one word (cached for the life of the process);
+    `korean` when the word is a syllable of a name read as Korean."""
+    key = _KOREAN_KEY + word if korean else word
+    found = _interned.get(key)
     if found is not None:
         return found
     with _lock:
-        found = _interned.get(word)
+        found = _interned.get(key)
         if found is None:
             if len(_interned) > 2_000_000:
                 _interned.clear()  # bound memory on adversarial streams
-            found = _make_forms(word, next(_uids))
-            _interned[word] = found
+            found = _make_forms(word, next(_uids), korean)
+            _interned[key] = found
     return found
+
+
+# Korean names romanised: McCune-Reischauer (the UN and DPRK lists) writes a
+# plain consonant at the start of a syllable voiceless (CHANG, PAK, KIM, TONG),
+# Revised Romanisation and many aliases voiced (Jang, Bak, Gim, Dong); one
+# syllable is one word or a hyphenated piece. A name is read as Korean when all
+# its words are such syllables and a Korean family name comes first (two or more
+# syllables) or last (three or more).
+_KOREAN_SYLLABLE = re.compile(
+    r"(?:kk|tt|pp|ss|jj|tch|ch|sh|[kgndtrlmbpsjh])?[yw]?"
+    r"(?:ae|eo|eu|oe|ui|oo|[aeiou])(?:ng|[nmlkpt])?"
+)
+_KOREAN_FAMILY_NAMES = """
+kim gim ri rhee lee yi pak park bak choe choi chwe jong chong jung chung kang gang
+cho jo yun yoon jang chang han o oh ko go hyon hyun son sohn ku koo gu ju chu ryu yu
+yoo sin shin hwang kwon gwon jon chon jeon chun an ahn pae bae paek baek ro no noh
+nam mun moon ryang yang hong so suh seo song sim shim om eom won yom yeom kye
+"""
+_KOREAN_FAMILY = frozenset(_KOREAN_FAMILY_NAMES.split())
+_KOREAN_PLAIN = (
+    ("tch", "j"), ("jj", "j"), ("ch", "j"), ("kk", "g"), ("k", "g"), ("tt", "d"),
+    ("t", "d"), ("pp", "b"), ("p", "b"), ("ss", "s"), ("sh", "s"), ("l", "r"),
+)  # fmt: skip
+
+
+def reads_korean(words: list[str]) -> bool:
+    """Whether a name's words read as a romanised Korean name (see above)."""
+    low = ["".join(ch for ch in w.lower() if ch.isalpha()) for w in words]
+    if len(low) < 2 or not all(w.isascii() and _KOREAN_SYLLABLE.fullmatch(w) for w in low):
+        return False
+    return low[0] in _KOREAN_FAMILY or (len(low) >= 3 and low[-1] in _KOREAN_FAMILY)
+
+
+def _korean_plain(syllable: str) -> str:
+    """The syllable with its first consonant written as RR writes it (CH -> J, P -> B)."""
+    for written, plain in _KOREAN_PLAIN:
+        if syllable.startswith(written):
+            return plain + syllable[len(written) :]
+    return syllable
 
 
 def _strip_article(s: str) -> str | None:
@@ -263,7 +313,7 @@ def _read_equivalents() -> dict[str, frozenset[int]]:
     return _groups_by_form
 
 
-def _make_forms(word: str, uid: int) -> PartForms:
+def _make_forms(word: str, uid: int, korean: bool = False) -> PartForms:
     word = word[:MAX_PART_CHARS]
     vowelless = any(char_script(ch) in (ARABIC, HEBREW) for ch in word)
     forms = _ascii_forms(word)
@@ -272,6 +322,12 @@ def _make_forms(word: str, uid: int) -> PartForms:
         # A final H after a vowel: TA MARBUTA (Hamzah/Hamza) or a real HA (Salih).
         if len(f) > 3 and f[-1] == "h" and f[-2] in "aeiou":
             spellings.append(f[:-1])
+        # TH of Arabic THA is read S in Persian, Urdu and Turkish (Harith / Haris,
+        # Uthman / Usman, Tharwat / Sarwat).
+        if not vowelless and "th" in f:
+            spellings.append(f.replace("th", "s"))
+    if korean:
+        spellings.extend(_korean_plain(f) for f in forms)
     digraphs = not vowelless
     canons = list(dict.fromkeys(c for c in (canon(f, digraphs) for f in spellings) if c)) or forms
     skels = [s for s in (skeleton(c) for c in canons) if s]
@@ -362,7 +418,7 @@ def _prepare(name: str) -> PreparedName:
     first = prepared[0]
     return PreparedName(
         name, first.parts, first.form, first.nasab, first.ignored, first.overflow,
-        tuple(prepared[1:]),
+        tuple(prepared[1:]), first.family_last, first.korean,
     )  # fmt: skip
 
 
@@ -380,10 +436,14 @@ def _prepare_one(name: str) -> PreparedName:
             field="name",
         )
     overflow = len(parts) > MAX_PARTS
+    korean = reads_korean([part.text for part in parts if part.role != PARTICLE])
     prepared: list[PreparedPart] = []
     for part in parts[:MAX_PARTS]:
-        forms = part_forms(part.text)
+        forms = part_forms(part.text, korean)
         prepared.append(
             PreparedPart(part.text, part.role, forms, _weight(part, forms), part.truncatable)
         )
-    return PreparedName(name, tuple(prepared), parsed.form, parsed.nasab, ignored, overflow)
+    return PreparedName(
+        name, tuple(prepared), parsed.form, parsed.nasab, ignored, overflow, (),
+        parsed.family_last and not overflow, korean,
+    )  # fmt: skip

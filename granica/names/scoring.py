@@ -331,9 +331,13 @@ def _score(
     # unmatched ("Salman bin Muhammad" is not "Muhammad bin Salman").
     nasab = p.nasab or q.nasab
     lead_a = p.lead
-    rotation, in_order = _best_order(pairs, m, not nasab, lead_a, q.lead)
+    rotations = None if not nasab else _family_first(pairs, n, m, p.family_last, q.family_last)
+    rotation, in_order = _best_order(pairs, m, rotations, lead_a, q.lead)
     disordered = [pairs[k] for k in range(len(pairs)) if not in_order[k]]
-    if nasab and disordered:
+    # The syllables of a Korean given name have one order: out of it, they are
+    # other names (Jo Yong Chol is not Jo Chol Song).
+    strict = nasab or (p.korean and q.korean)
+    if strict and disordered:
         for i, j, *_rest in disordered:
             a_used[i] = -1
             b_used[j] = -1
@@ -394,7 +398,9 @@ def _score(
     for i, j, s, how, _w in sorted(pairs):
         reasons.append({"a": A[i].text, "b": B[j].text, "how": how, "score": round(s, 3)})
     for i, j, *_rest in disordered:
-        detail = "around bin/ibn: counted as unmatched" if nasab else "name order differs"
+        detail = "name order differs"
+        if strict:
+            detail = "around bin/ibn: counted as unmatched" if nasab else "korean syllable order"
         reasons.append({"how": "out_of_order", "a": A[i].text, "b": B[j].text, "detail": detail})
     if rotation and pairs:
         reasons.append({"how": "order_rotated", "detail": "surname first on one side"})
@@ -446,33 +452,61 @@ def _concatenations(
                 cands.append((-s, 0.0, (i,), (j, j + 1), CONCATENATED))
 
 
+_NO_ROTATION = frozenset({0})
+
+
+def _family_first(
+    pairs: list[tuple[int, int, float, str, float]],
+    n: int,
+    m: int,
+    a_family_last: bool,
+    b_family_last: bool,
+) -> frozenset[int]:
+    """Around BIN/IBN the only rotation allowed moves the family name after the
+    chain (AL-HAMRAOUI) from first place on one side to last place on the
+    other: "Hamraoui Kamel" is Kamal ben Maoeldi al-Hamraoui surname first."""
+    allowed = {0}
+    for i, j, *_rest in pairs:
+        if a_family_last and i == n - 1 and j == 0 and m > 1:
+            allowed.add(1)  # B writes A's family name first
+        if b_family_last and j == m - 1 and i == 0 and m > 1:
+            allowed.add(m - 1)  # A writes B's family name first
+    return frozenset(allowed)
+
+
 def _best_order(
     pairs: list[tuple[int, int, float, str, float]],
     m: int,
-    allow_rotation: bool,
+    rotations: frozenset[int] | None,
     lead_a: int | None,
     lead_b: int | None,
 ) -> tuple[int, list[bool]]:
     """Rotation of B's parts that keeps the most matched weight in order, and
     which pairs are in order under it (a weighted longest increasing subsequence).
     Among equally good rotations, the one that lines up the first names wins.
-    `pairs` is sorted by (i, j); lead_a and lead_b are the unrotated first names."""
+    `rotations` are the rotations allowed (None: all); `pairs` is sorted by
+    (i, j); lead_a and lead_b are the unrotated first names."""
     k_pairs = len(pairs)
     if k_pairs <= 1:
         rot = 0
-        if k_pairs and allow_rotation and pairs[0][0] == lead_a and pairs[0][1] != lead_b:
+        if (
+            k_pairs
+            and pairs[0][0] == lead_a
+            and pairs[0][1] != lead_b
+            and (rotations is None or pairs[0][1] in rotations)
+        ):
             rot = pairs[0][1]
         return rot, [True] * k_pairs
     # Fast path: already in order, first names lined up (the common case).
     monotone = all(pairs[k - 1][1] <= pairs[k][1] for k in range(1, k_pairs))
-    if monotone and (not allow_rotation or _leads_paired(pairs, lead_a, lead_b)):
+    if monotone and (rotations == _NO_ROTATION or _leads_paired(pairs, lead_a, lead_b)):
         return 0, [True] * k_pairs
     best_rot, best_keep, best_key = 0, [True] * k_pairs, (-1.0, False)
     leads = {j for i, j, *_rest in pairs if i == lead_a}
     ws = [pair[4] for pair in pairs]
     first_matched = min(j for _i, j, *_rest in pairs) if pairs else m
-    for rot in range(m if allow_rotation else 1):
-        if 0 < rot <= first_matched:
+    for rot in range(m) if rotations is None else sorted(rotations):
+        if 0 < rot <= first_matched and rotations is None:
             # Rotating moves B's first `rot` parts to the end (a surname written
             # first); if none of them matches, it would only hide missing names.
             continue

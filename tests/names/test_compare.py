@@ -127,6 +127,41 @@ def test_father_and_son_around_bin_are_different() -> None:
     assert compare("Salman bin Muhammad al-Rawi", "Salman bin Muhammad Alrawi").match
 
 
+def test_family_name_after_the_bin_chain_may_come_first() -> None:
+    full = "KAMAL BEN MAOELDI BEN HASSAN AL-HAMRAOUI"
+    assert compare(full, "Hamraoui Kamel").match
+    assert compare("Hamraoui Kamel", full).match
+    assert compare("NOUREDDINE BEN ALI BEN BELKASSEM AL-DRISSI", "Drissi Noureddine").match
+    # The chain's last name is a father, not a family name: no rotation.
+    assert not compare("Muhammad bin Salman", "Salman Muhammad").match
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("CHANG CHANG HA", "Jang Chang Ha"),
+        ("JANG BOM SU", "Jang Pom Su"),
+        ("RI JE-SON", "Ri Che-son"),
+        ("HAN JANG SU", "Chang-Su Han"),
+        ("CHU HYO'K", "Ju Hyok"),
+        ("JO CHOL SONG", "Cho Ch'o'l-so'ng"),
+    ],
+)
+def test_korean_romanisations_meet(a: str, b: str) -> None:
+    assert compare(a, b).match
+
+
+def test_korean_syllables_keep_their_order_and_other_names_do_not_change() -> None:
+    assert not compare("JO YONG CHOL", "JO CHOL SONG").match
+    assert not compare("Kim Yong-chol", "Kim Yong-chun").match
+    # Only names that read as Korean: Pol Pot is not Bol Bot.
+    assert not compare("Tom Pot", "Dom Bot").match
+
+
+def test_tha_read_as_s() -> None:
+    assert compare("MUTHANNA HARITH AL-DARI", "Muthana Haris al-Dari").match
+
+
 def test_initials_and_patronymics() -> None:
     assert compare("Vladimir Vladimirovich Putin", "V. V. Putin").match
     assert compare("Vladimir Vladimirovich Putin", "Władimir Władimirowicz Putin").match
