@@ -12,7 +12,10 @@ neither figure reads. The import rate is measured on an empty database through t
 and service the CLI uses.
 
 Usage: python bench/cooperation.py [--records N] [--profiles N] [--screens N] [--dir D]
-       [--backends sqlite,postgresql] [--build-only]   (PostgreSQL from GRANICA_TEST_PG_URL)
+       [--backends sqlite,postgresql] [--build-only] [--only import] [--import-sample N]
+       (PostgreSQL from GRANICA_TEST_PG_URL)
+`--only import` measures the import rate alone (no register is built or read), e.g.
+`--only import --import-sample 5000` for a quick figure; its JSON is not written to --out.
 Prints one JSON object (each figure with its target and whether it is met) and writes it to
 bench/results/cooperation.json; progress on stderr.
 """
@@ -302,7 +305,19 @@ def _postgresql(server: str, dbname: str, fresh: bool = False) -> Database:
     return Database(server.rsplit("/", 1)[0] + "/" + dbname)
 
 
+def import_rate(name: str, fresh: Database, sample_size: int) -> dict[str, Any]:
+    """The import of `sample_size` seizure rows into an empty database."""
+    log(f"{name}: import rate on an empty database")
+    fresh.upgrade()
+    build(fresh, 0, 0)  # the crossing points the rows name
+    sample = import_csv(fresh, "seizure", sample_size, SEED + 99,
+                        dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 300, "import sample")
+    fresh.dispose()
+    return {**sample, "target_rows_per_s": 5000, "met": sample["rows_per_s"] >= 5000}
+
+
 def backend(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    only_import = args.only == "import"
     if name == "sqlite":
         folder = Path(args.dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -313,20 +328,17 @@ def backend(name: str, args: argparse.Namespace) -> dict[str, Any]:
         server = os.environ.get("GRANICA_TEST_PG_URL")
         if not server:
             return {"skipped": "GRANICA_TEST_PG_URL is not set (run through `make bench`)"}
-        db = _postgresql(server, f"granica_bench_coop_{args.records}")
+        if not only_import:
+            db = _postgresql(server, f"granica_bench_coop_{args.records}")
         fresh = _postgresql(server, "granica_bench_coop_import", fresh=True)
+    if only_import:
+        return {"import": import_rate(name, fresh, args.import_sample)}
     db.upgrade()
     log(f"{name}: building {args.records:,} records and {args.profiles:,} profiles")
     out: dict[str, Any] = {"build": build(db, args.records, args.profiles)}
     if args.build_only:
         return out
-    log(f"{name}: import rate on an empty database")
-    fresh.upgrade()
-    build(fresh, 0, 0)  # the crossing points the rows name
-    sample = import_csv(fresh, "seizure", args.import_sample, SEED + 99,
-                        dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 300, "import sample")
-    fresh.dispose()
-    out["import"] = {**sample, "target_rows_per_s": 5000, "met": sample["rows_per_s"] >= 5000}
+    out["import"] = import_rate(name, fresh, args.import_sample)
     log(f"{name}: screening against {args.profiles:,} profiles")
     out["screening"] = screening(db, args.screens)
     log(f"{name}: monthly report")
@@ -345,6 +357,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--build-only", action="store_true",
                         help="seed the register and the profiles, measure nothing")
+    parser.add_argument("--only", choices=["import"],
+                        help="measure only this figure (not written to --out)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "cooperation.json"))
     args = parser.parse_args()
     result: dict[str, Any] = {"benchmark": "cooperation", "records": args.records,
@@ -353,7 +367,7 @@ def main() -> None:
         result[name] = backend(name.strip(), args)
     text = json.dumps(result, indent=2)
     print(text)
-    if not args.build_only:
+    if not args.build_only and not args.only:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text + "\n", encoding="utf-8")
 

@@ -4,6 +4,7 @@ lists, and the shapes of records, notifications, profiles and flags."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,6 +28,12 @@ def _code(check: Any, value: str) -> str:
         return str(check(value))
     except ValidationError as exc:
         raise ValueError(exc.message) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _hs_code(value: str) -> str:
+    """An HS/CN code checked once per distinct value (an import repeats a few codes)."""
+    return _code(codelists().check_hs_code, value)
 
 
 def _member(value: str, allowed: Any, what: str) -> str:
@@ -94,7 +101,7 @@ class GoodsLine(_Strict):
     @field_validator("hs_code")
     @classmethod
     def _hs(cls, value: str | None) -> str | None:
-        return None if value is None else _code(codelists().check_hs_code, value)
+        return None if value is None else _hs_code(value)
 
     @field_validator("un_number")
     @classmethod
@@ -163,7 +170,7 @@ class ChedCommodity(_Strict):
     @field_validator("hs_code")
     @classmethod
     def _hs(cls, value: str) -> str:
-        return _code(codelists().check_hs_code, value)
+        return _hs_code(value)
 
 
 CheckOutcome = Literal["satisfactory", "not_satisfactory", "not_done", "pending"]
@@ -347,7 +354,7 @@ class ProfileCriteria(_Strict):
     @field_validator("commodity")
     @classmethod
     def _hs(cls, value: list[str]) -> list[str]:
-        return [_code(codelists().check_hs_code, v) for v in value]
+        return [_hs_code(v) for v in value]
 
     @field_validator("hours")
     @classmethod

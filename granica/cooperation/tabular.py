@@ -11,7 +11,7 @@ import codecs
 import csv
 import functools
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -105,45 +105,68 @@ def _converter(column: str) -> Callable[[str, str, str], Any]:
     return _upper(convert) if column in UPPER else convert
 
 
+# Columns that go into a nested part of the input, per kind: (part, output key, always given,
+# as a one-item list); the other allowed columns are top-level fields.
+_PARTS: dict[str, tuple[tuple[str, str, bool, bool], ...]] = {
+    "seizure": (("goods", "goods", True, True), ("person", "persons", False, True)),
+    "inspection": (("checks", "checks", True, False), ("commodity", "commodities", True, True)),
+    "case": (("suspect", "suspects", False, True),),
+}
+_CHECKS = ("documentary", "identity", "physical", "laboratory")
+_COMMODITY = ("hs_code", "net_weight_kg", "description")
+
+
+def _part(kind: str, column: str) -> tuple[str | None, str]:
+    """(nested part or None for a top-level field, the key the value gets there)."""
+    if column in COMMON:
+        return None, column
+    if kind == "seizure":
+        if column in GOODS:
+            return "goods", column
+        if column.startswith("person_"):
+            return "person", column.removeprefix("person_")
+    elif kind == "inspection":
+        if column in _CHECKS:
+            return "checks", column
+        if column in _COMMODITY:
+            return "commodity", column
+    elif kind == "case" and column.startswith("suspect_"):
+        return "suspect", column.removeprefix("suspect_")
+    return None, column
+
+
+Layout = Callable[[Sequence[str | None], str], dict[str, Any]]
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(kind: str, header: tuple[str, ...]) -> Layout:
+    """How the cells of a row under `header` become the kind's input, decided once per file:
+    each allowed column's converter and place (goods, checks and the person become nested)."""
+    allowed = set(COLUMNS[kind])
+    fields = [(index, column, *_part(kind, column), _converter(column))
+              for index, column in enumerate(header) if column in allowed]
+    parts = _PARTS.get(kind, ())
+
+    def build(cells: Sequence[str | None], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {name: {} for name, *_rest in parts}
+        for index, column, part, key, convert in fields:
+            raw = cells[index]
+            if raw is None or not raw.strip():
+                continue
+            (out if part is None else nested[part])[key] = convert(column, raw, where)
+        for name, key, always, as_list in parts:
+            value = nested[name]
+            if value or always:
+                out[key] = [value] if as_list else value
+        return out
+
+    return build
+
+
 def row_to_payload(kind: str, row: dict[str, str], where: str) -> dict[str, Any]:
     """A flat row as the kind's input: goods, checks and the person become nested."""
-    allowed = COLUMNS[kind]
-    values = {c: _converter(c)(c, v, where) for c, v in row.items()
-              if v is not None and v.strip()}
-    out: dict[str, Any] = {c: v for c, v in values.items()
-                           if c in COMMON and c not in ("category",)}
-    if kind == "seizure":
-        line = {c: values[c] for c in GOODS if c in values}
-        out["goods"] = [line]
-        for c in allowed:
-            if c not in COMMON and c not in GOODS and not c.startswith("person_") and c in values:
-                out[c] = values[c]
-        person = {p: values[f"person_{p}"] for p in PERSON if f"person_{p}" in values}
-        if person:
-            out["persons"] = [person]
-    elif kind == "inspection":
-        checks = {c: values[c] for c in ("documentary", "identity", "physical", "laboratory")
-                  if c in values}
-        commodity = {c: values[c] for c in ("hs_code", "net_weight_kg", "description")
-                     if c in values}
-        out.update({"checks": checks, "commodities": [commodity]})
-        for c in ("ched_type", "ched_reference", "consignor", "consignee", "operator",
-                  "country_of_origin", "transport_mode", "transport_id", "decision",
-                  "not_acceptable_action", "refusal_reasons"):
-            if c in values:
-                out[c] = values[c]
-    elif kind == "case":
-        for c in allowed:
-            if c not in COMMON and not c.startswith("suspect_") and c in values:
-                out[c] = values[c]
-        suspect = {p: values[f"suspect_{p}"] for p in PERSON if f"suspect_{p}" in values}
-        if suspect:
-            out["suspects"] = [suspect]
-    else:
-        for c in allowed:
-            if c not in COMMON and c in values:
-                out[c] = values[c]
-    return out
+    return _layout(kind, tuple(row))(list(row.values()), where)
 
 
 def _check_header(kind: str, header: list[str], source: str) -> list[str]:
@@ -176,6 +199,7 @@ def read_csv(kind: str, stream: BinaryIO, source: str = "file",
         dialect = ";" if first.count(";") > first.count(",") else ","
         header = _check_header(kind, next(csv.reader([first], delimiter=dialect)), source)
         reader = csv.reader(text, delimiter=dialect)
+        build = _layout(kind, tuple(header))
         for line, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):
                 continue
@@ -183,7 +207,7 @@ def read_csv(kind: str, stream: BinaryIO, source: str = "file",
                 raise ValidationError(f"{source} line {line}: {len(cells)} cells, the header "
                                       f"has {len(header)}", field="row")
             where = f"{source} line {line}"
-            yield where, row_to_payload(kind, dict(zip(header, cells)), where)
+            yield where, build(cells, where)
     except UnicodeDecodeError as exc:
         raise InputFormatError(
             f"{source} near line {line + 1}: bytes that are not {encoding} ({exc.reason}); save "
@@ -212,12 +236,14 @@ def read_xlsx(kind: str, path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             return
         header = _check_header(kind, ["" if c is None else str(c) for c in first],
                                f"{path.name} sheet '{sheet.title}'")
+        build = _layout(kind, tuple(header))
         for number, cells in enumerate(rows, start=2):
             if all(c is None or str(c).strip() == "" for c in cells):
                 continue
-            values = {h: _cell(c) for h, c in zip(header, cells) if h}
+            values = [_cell(c) for c in cells[:len(header)]]
+            values += [""] * (len(header) - len(values))
             where = f"{path.name} sheet '{sheet.title}' row {number}"
-            yield where, row_to_payload(kind, values, where)
+            yield where, build(values, where)
     finally:
         book.close()
 

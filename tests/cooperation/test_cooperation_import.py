@@ -98,3 +98,35 @@ def test_the_command_line_import_shows_progress(coop_db: Database, tmp_path: Pat
                           "--kind", "seizure"], capture_output=True, text=True, env=env,
                          timeout=120, check=False)
     assert bad.returncode != 0 and "--agency" in bad.stderr
+
+
+def test_flat_columns_become_the_nested_parts_of_each_kind() -> None:
+    inspection = ("occurred_at,ched_type,hs_code,net_weight_kg,documentary,decision,"
+                  "refusal_reasons,country_of_origin\n"
+                  "2026-11-02T10:00:00Z,CHED-P,0207,1 200,satisfactory,acceptable,, tr\n")
+    [(where, payload)] = list(tabular.read_csv("inspection", io.BytesIO(inspection.encode()),
+                                               "ched.csv"))
+    assert where == "ched.csv line 2"
+    assert payload == {"occurred_at": "2026-11-02T10:00:00Z", "ched_type": "CHED-P",
+                       "country_of_origin": "TR", "decision": "acceptable",
+                       "checks": {"documentary": "satisfactory"},
+                       "commodities": [{"hs_code": "0207", "net_weight_kg": 1200.0}]}
+    seizure = tabular.row_to_payload("seizure", {"occurred_at": "2026-11-02", "category": "cash",
+                                                 "quantity": "5", "person_name": "Ana",
+                                                 "person_nationality": "rs", "carrier": ""},
+                                     "row 2")
+    assert seizure == {"occurred_at": "2026-11-02", "goods": [{"category": "cash",
+                                                               "quantity": 5.0}],
+                       "persons": [{"name": "Ana", "nationality": "RS"}]}
+    assert "persons" not in tabular.row_to_payload("seizure", {"occurred_at": "x"}, "row 3")
+
+
+def test_the_collector_runs_again_after_an_import(coop_db: Database) -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ValidationError):
+        _import(coop_db, _rows(3, bad_at=1).encode())
+    assert gc.isenabled()
+    assert _import(coop_db, _rows(3).encode())["imported"] == 3
+    assert gc.isenabled()

@@ -10,9 +10,9 @@ import pytest
 
 from granica import clock
 from granica.analysis import service as analysis
-from granica.cooperation import service
 from granica.border import service as border
 from granica.border.schemas import CheckRequest
+from granica.cooperation import service
 from granica.cooperation.schemas import ProfileIn, SubscriptionIn
 from granica.errors import ValidationError
 from granica.storage import Database
