@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         default=365, gt=0, description="a closed case is erased this long after its alert "
         "was deleted (SR 362.0 Art 45: at the latest one year)")
 
+    # national fingerprint database (granica.asylum)
+    asylum_rules: Literal["2024", "2013"] = Field(
+        default="2024", description="EURODAC rule set: the 2024 recast (Reg. 2024/1358) or the "
+        "repealed Reg. 603/2013 (categories, ages, retention, comparison rules in "
+        "granica/asylum/categories.toml)")
+    asylum_candidate_fmr: float = Field(
+        default=0.001, gt=0, lt=0.1, description="false-match rate per finger whose threshold a "
+        "subject's fused ten-print score must reach to become a candidate for the expert")
+
     # logging
     log_level: str = "INFO"
 

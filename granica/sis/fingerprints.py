@@ -264,7 +264,7 @@ def search_fingerprints(session: Session, principal: Principal,
     # visible candidates get the full comparison, so nothing of an alert the caller may not
     # see is compared in full or returned.
     gallery = gallery_for(session)
-    gallery.sync(session)
+    gallery.sync_with(session)
     candidates = gallery.candidates(probes)
     alerts = {a.id: a for a in session.scalars(sa.select(Alert).where(Alert.id.in_(candidates)))
               if can_see(principal, a)} if candidates else {}

@@ -1,18 +1,18 @@
-"""The alert prints held in memory as a `granica.biometrics.Gallery`, one per database, so
-that a 1:N search ranks every stored print without rebuilding its cylinders: prints join on
-attach, leave on deletion, and the whole gallery is loaded from the database on first use."""
+"""The alert prints held in memory as a `granica.biometrics.live.LiveGallery`, one per
+database, so that a 1:N search ranks every stored print without rebuilding its cylinders:
+prints join on attach, leave on deletion, and the whole gallery is loaded from the database
+on first use."""
 
 from __future__ import annotations
 
 import threading
-import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from granica.biometrics.compare import Probe
-from granica.biometrics.gallery import Gallery, Shard
+from granica.biometrics.live import LiveGallery
 from granica.biometrics.template import Template
 from granica.sis.models import AlertFingerprint
 
@@ -23,72 +23,32 @@ SHARDS = 4
 CANDIDATES = 30
 
 
-class AlertPrintGallery:
-    """The prints of one database: print id -> (alert id, template), sharded by print id."""
+class AlertPrintGallery(LiveGallery):
+    """The prints of one database: print id -> (alert id, template)."""
 
     def __init__(self, shards: int = SHARDS) -> None:
-        self._lock = threading.Lock()
-        self._prints: dict[str, tuple[str, Template]] = {}
-        self._shards = [Shard() for _ in range(shards)]
-        self._dirty: set[int] = set()
-
-    def _shard(self, print_id: str) -> int:
-        return zlib.crc32(print_id.encode("ascii")) % len(self._shards)
-
-    def __len__(self) -> int:
-        return len(self._prints)
-
-    def add(self, print_id: str, alert_id: str, template: Template) -> None:
-        with self._lock:
-            self._prints[print_id] = (alert_id, template)
-            self._dirty.add(self._shard(print_id))
+        super().__init__(shards)
 
     def remove_alerts(self, alert_ids: Iterable[str]) -> None:
-        gone = set(alert_ids)
-        with self._lock:
-            for print_id in [p for p, (a, _) in self._prints.items() if a in gone]:
-                del self._prints[print_id]
-                self._dirty.add(self._shard(print_id))
+        self.remove_subjects(alert_ids)
 
-    def sync(self, session: Session) -> None:
-        """Match the database: load prints this process has not seen (the first time: all of
-        them; later: those attached by another process or worker) and drop deleted ones
-        (and those whose transaction rolled back)."""
-        ids = set(session.scalars(sa.select(AlertFingerprint.id)))
-        with self._lock:
-            known = set(self._prints)
-        missing, gone = ids - known, known - ids
-        if missing:
-            ordered = sorted(missing)
-            for start in range(0, len(ordered), 1000):
-                chunk = ordered[start:start + 1000]
-                for row in session.execute(sa.select(AlertFingerprint.id, AlertFingerprint.alert_id,
-                                                     AlertFingerprint.template)
-                                           .where(AlertFingerprint.id.in_(chunk))):
-                    self.add(row.id, row.alert_id, Template.from_bytes(row.template))
-        if gone:
-            with self._lock:
-                for print_id in gone:
-                    self._prints.pop(print_id, None)
-                    self._dirty.add(self._shard(print_id))
+    def sync_with(self, session: Session) -> None:
+        """Match the database's prints (see LiveGallery.sync)."""
 
-    def _gallery(self) -> Gallery:
-        with self._lock:
-            for index in sorted(self._dirty):
-                self._shards[index] = Shard.build(
-                    [entry for print_id, entry in sorted(self._prints.items())
-                     if self._shard(print_id) == index])
-            self._dirty.clear()
-            return Gallery(list(self._shards), workers=1)
+        def load(ids: list[str]) -> Iterator[tuple[str, str, Template]]:
+            rows = session.execute(sa.select(AlertFingerprint.id, AlertFingerprint.alert_id,
+                                             AlertFingerprint.template)
+                                   .where(AlertFingerprint.id.in_(ids)))
+            for row in rows:
+                yield row.id, row.alert_id, Template.from_bytes(row.template)
+
+        self.sync(set(session.scalars(sa.select(AlertFingerprint.id))), load)
 
     def candidates(self, probes: Sequence[Probe], top: int = CANDIDATES) -> list[str]:
         """The alerts whose prints rank among the best `top` for any probe finger."""
-        gallery = self._gallery()
-        if not len(gallery):
-            return []
         out: dict[str, None] = {}
         for probe in probes:
-            for c in gallery.search(probe, top=top, rescore=top, parallel=False):
+            for c in self.search(probe, top=top):
                 out.setdefault(c.subject)
         return list(out)
 
