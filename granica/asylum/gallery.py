@@ -4,29 +4,25 @@ database at the first search (or at `warm`)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from granica.asylum.models import ERASED, Finger, Subject
-from granica.biometrics.live import LiveGallery
+from granica.biometrics.live import GalleryRegistry, LiveGallery
 from granica.biometrics.template import Template
+from granica.storage import database_key
 
-_galleries: dict[str, LiveGallery] = {}
-_lock = threading.Lock()
+_galleries = GalleryRegistry(LiveGallery)
 
 
 def gallery_for(session: Session) -> LiveGallery:
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    with _lock:
-        return _galleries.setdefault(key, LiveGallery())
+    return _galleries.get(database_key(session))
 
 
 def forget_galleries() -> None:
-    with _lock:
-        _galleries.clear()
+    _galleries.clear()
 
 
 def synced(session: Session) -> LiveGallery:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,7 +112,11 @@ class Read:
 
     print_in: PrintIn
     capture: Capture
-    template: Template
+
+    @property
+    def template(self) -> Template:
+        assert self.capture.template is not None  # read_prints keeps only those with one
+        return self.capture.template
 
 
 @dataclass
@@ -193,7 +197,7 @@ def read_prints(prints: Sequence[PrintIn]) -> list[Read]:
                            "quality": cap.quality.score, "minutiae": minutiae,
                            "reasons": why})
             continue
-        out.append(Read(p, cap, cap.template))
+        out.append(Read(p, cap))
     if retake:
         listed = "; ".join(f"finger {r['position']} ({r['impression']}): quality "
                            f"{r['quality']}, {', '.join(r['reasons'])}" for r in retake)
@@ -274,7 +278,7 @@ def _check_age(data: EnrolmentIn, book: Rules, registered: dt.datetime) -> None:
 
 
 def _candidates(session: Session, search: Search, probes: Sequence[Probe],
-                allowed: Any, exclude: str | None) -> list[Candidate]:
+                allowed: Callable[[Subject], bool], exclude: str | None) -> list[Candidate]:
     """Rank the gallery for the probes, keep the subjects the rules allow above the
     threshold, and store them as candidates for the expert."""
     gallery = synced(session)
@@ -470,16 +474,16 @@ def queue(session: Session, principal: Principal) -> list[dict[str, Any]]:
         .where(Candidate.state.in_((PENDING, DISPUTED)))
         .order_by(Candidate.created_at, Candidate.rank)).all()
     first = _first_experts(session, [c.id for c, _, _ in rows if c.state == DISPUTED])
-    out = []
+    out, shown = [], []
     for c, s, reference in rows:
         if c.state == DISPUTED and first.get(c.id) == principal.username:
             continue
+        shown.append(c.subject_id)
         out.append({"candidate": c.id, "state": c.state, "score": c.score, "rank": c.rank,
                     "reference": reference, "search": s.id, "search_kind": s.kind,
                     "category": s.category, "created_at": c.created_at.isoformat()})
     audit.record(session, principal, "asylum.queue", purpose="fingerprint verification",
-                 subject_type=SUBJECT, subject_ids=[c.subject_id for c, _, _ in rows],
-                 result_count=len(out))
+                 subject_type=SUBJECT, subject_ids=shown, result_count=len(out))
     return out
 
 

@@ -17,8 +17,6 @@ from granica.biometrics.template import Template
 class Capture:
     quality: QualityReport
     template: Template | None  # None where the image holds no usable ridge structure
-    width: int
-    height: int
 
 
 def read_capture(source: bytes | Path | str | np.ndarray, finger_position: int,
@@ -34,7 +32,7 @@ def read_capture(source: bytes | Path | str | np.ndarray, finger_position: int,
     try:
         features = extract_features(image)
     except ImageQualityError:
-        return Capture(assess(image), None, image.width, image.height)
+        return Capture(assess(image), None)
     report = assess(image, features=features)
     template = extract(image, finger_position=finger_position, features=features)
-    return Capture(report, template, image.width, image.height)
+    return Capture(report, template)

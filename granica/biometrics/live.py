@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from typing import Generic, TypeVar
 
 from granica.biometrics.compare import Probe
 from granica.biometrics.gallery import Candidate, Gallery, Shard
@@ -84,3 +85,26 @@ class LiveGallery:
         if not len(gallery) or not probes:
             return []
         return gallery.search_person(probes, top=top, rescore=rescore, parallel=False)
+
+
+G = TypeVar("G", bound=LiveGallery)
+
+
+class GalleryRegistry(Generic[G]):
+    """One gallery per database (by a key naming it), made on first use."""
+
+    def __init__(self, factory: Callable[[], G]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._galleries: dict[str, G] = {}
+
+    def get(self, key: str) -> G:
+        with self._lock:
+            if key not in self._galleries:
+                self._galleries[key] = self._factory()
+            return self._galleries[key]
+
+    def clear(self) -> None:
+        """Drop every gallery (a database was replaced, e.g. restored from a backup)."""
+        with self._lock:
+            self._galleries.clear()

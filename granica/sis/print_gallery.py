@@ -5,16 +5,16 @@ on first use."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from granica.biometrics.compare import Probe
-from granica.biometrics.live import LiveGallery
+from granica.biometrics.live import GalleryRegistry, LiveGallery
 from granica.biometrics.template import Template
 from granica.sis.models import AlertFingerprint
+from granica.storage import database_key
 
 # A change rebuilds one shard (its prints' cylinders) at the next search; more shards make
 # that cheaper and each search a little dearer (every shard re-scores its best rows).
@@ -53,18 +53,14 @@ class AlertPrintGallery(LiveGallery):
         return list(out)
 
 
-_galleries: dict[str, AlertPrintGallery] = {}
-_galleries_lock = threading.Lock()
+_galleries = GalleryRegistry(AlertPrintGallery)
 
 
 def gallery_for(session: Session) -> AlertPrintGallery:
     """The gallery of the database this session talks to."""
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    with _galleries_lock:
-        return _galleries.setdefault(key, AlertPrintGallery())
+    return _galleries.get(database_key(session))
 
 
 def forget_galleries() -> None:
     """Drop every gallery (a database was replaced, e.g. restored from a backup)."""
-    with _galleries_lock:
-        _galleries.clear()
+    _galleries.clear()

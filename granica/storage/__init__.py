@@ -218,6 +218,12 @@ def get_database() -> Database:
     return _default
 
 
+def database_key(session: Session) -> str:
+    """A name for the database a session talks to (its URL without the password), to keep
+    per-database state in memory under."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
 def set_database(db: Database | None) -> None:
     """Point the process at another database (tests, several nodes in one process)."""
     global _default
