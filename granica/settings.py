@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     asylum_candidate_fmr: float = Field(
         default=0.001, gt=0, lt=0.1, description="false-match rate per finger whose threshold a "
         "subject's fused ten-print score must reach to become a candidate for the expert")
+    asylum_central_peer: str = Field(
+        default="EU-CENTRAL", description="the peer (in the exchange's peers file) that is the "
+        "central system subjects are transmitted to, and whose answers are taken")
+    asylum_itl_profile: str = Field(
+        default="eurodac", description="ANSI/NIST-ITL application profile of the transactions "
+        "to the central system: a shipped profile's name or the path of a .toml file")
+    asylum_itl_values_file: Path | None = Field(
+        default=None, description="values the profile leaves to the nodes (TOT per category, "
+        "type-1 identifiers, type-2 field numbers, answer codes); default: the one shipped in "
+        "granica/asylum/transmission.toml")
 
     # logging
     log_level: str = "INFO"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
+
+
+class Role(str, Enum):
+    national = "national"
+    eurodac_central = "eurodac-central"
 
 
 def register(app: typer.Typer) -> None:
@@ -14,6 +20,9 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int | None, typer.Option(help="port (GRANICA_PORT)")] = None,
         jobs: Annotated[bool, typer.Option(help="run the scheduled jobs in the background")] = True,
         migrate: Annotated[bool, typer.Option(help="bring the schema up to date first")] = False,
+        role: Annotated[Role | None, typer.Option(
+            help="national node, or the stand-in EURODAC central system (GRANICA_NODE_ROLE)")
+        ] = None,
     ) -> None:
         """Serve the API and the pages on the configured database.
 
@@ -22,6 +31,13 @@ def register(app: typer.Typer) -> None:
         """
         from granica.cli.serve import serve
 
+        if role is not None:
+            import os
+
+            from granica.settings import reset_settings
+
+            os.environ["GRANICA_NODE_ROLE"] = role.value
+            reset_settings()
         serve(host, port, jobs=jobs, migrate=migrate)
 
     @app.command("demo")

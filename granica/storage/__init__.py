@@ -36,6 +36,7 @@ MODEL_MODULES = (
     "granica.border.models",
     "granica.sirene.models",
     "granica.asylum.models",
+    "granica.asylum.central_models",
     "granica.cooperation.models",
     "granica.exchange.models",
 )
