@@ -83,6 +83,7 @@ class PrintIn:
     image: bytes | None = None
     impression: str = FLAT
     missing_reason: str | None = None
+    ppi: int | None = None  # the scan resolution where the file does not say (500 if unsaid)
 
 
 @dataclass
@@ -184,7 +185,7 @@ def read_prints(prints: Sequence[PrintIn]) -> list[Read]:
         if p.image is None:
             continue
         try:
-            cap = read_capture(p.image, p.position)
+            cap = read_capture(p.image, p.position, p.ppi)
         except InputFormatError as exc:
             raise InputFormatError(f"prints[{i}] (finger {p.position}): {exc.message}",
                                    field=f"prints[{i}]") from exc
