@@ -13,10 +13,10 @@ while its outbox holds a transaction and between a send and its acknowledgement.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -474,20 +474,40 @@ def test_asylum_national_node_killed_mid_send_delivers_once(
     assert [a["status"] for a in ack] == ["accepted"]
     assert central_count(eurodac, lost) == (1, 1)
     national.start()
+    assert delivered_once(national, eurodac, lost, tcn) == NO_HIT
+
+    # 3. Killed for real while the central system takes the transaction: the national
+    # node's worker waits for the acknowledgement, which comes after the central system
+    # compared the prints, and the kill lands in between.
+    racing, tcn = enrol_and_send(national, [106, 107, 110, 104, 105, 103], 2)  # held's 1, 2
+    conversation = transmission.conversation(racing)
+    deadline = time.monotonic() + 30
+    while not rows(eurodac, "SELECT 1 FROM exchange_inbox WHERE conversation = ?", conversation):
+        assert time.monotonic() < deadline, "the central system never got the transaction"
+        time.sleep(0.02)
+    national.stop(kill=True)
+    assert rows(national, "SELECT state FROM exchange_outbox WHERE conversation = ?",
+                conversation) == [("pending",)]  # the acknowledgement was lost with it
+    national.start()
+    assert delivered_once(national, eurodac, racing, tcn) == HIT
+
+
+def delivered_once(national: LocalNode, eurodac: LocalNode, reference: str, tcn: str) -> str:
+    """After the national node's restart: its transaction delivered, taken once by the
+    central system, answered once, the answer recorded once; returns the result."""
+    conversation = transmission.conversation(reference)
     result, _, _ = wait_until("the answer after the restart", answer_of(national, tcn))
-    assert result == NO_HIT
     wait_until("the resent transaction acknowledged", lambda: rows(
         national, "SELECT 1 FROM exchange_outbox WHERE conversation = ? AND state = "
-        "'delivered'", transmission.conversation(lost)), 30)
-    assert central_count(eurodac, lost) == (1, 1)  # sent twice, taken once
-    [(handled,)] = rows(eurodac, "SELECT count(*) FROM exchange_inbox WHERE conversation = ?",
-                        transmission.conversation(lost))
-    assert handled == 1
-    # the answer came once and was recorded once
+        "'delivered'", conversation), 30)
+    assert central_count(eurodac, reference) == (1, 1)  # sent twice, taken once
+    assert rows(eurodac, "SELECT count(*) FROM exchange_inbox WHERE conversation = ?",
+                conversation) == [(1,)]
     assert rows(national, "SELECT count(*) FROM exchange_inbox WHERE conversation = ?",
-                transmission.conversation(lost)) == [(1,)]
+                conversation) == [(1,)]
     assert rows(national, "SELECT count(*) FROM asylum_transmission WHERE reference = ? AND "
-                "answered_at IS NOT NULL", lost) == [(1,)]
+                "answered_at IS NOT NULL", reference) == [(1,)]
     [(transmitted,)] = rows(national, "SELECT transmitted_at FROM asylum_subject "
-                            "WHERE reference = ?", lost)
-    assert transmitted is not None and dt.datetime.fromisoformat(str(transmitted))
+                            "WHERE reference = ?", reference)
+    assert transmitted is not None
+    return str(result)
