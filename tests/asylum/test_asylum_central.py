@@ -357,15 +357,14 @@ def answer_of(national: LocalNode, tcn: str) -> Callable[[], Any]:
 
 def enrol_and_send(national: LocalNode, fingers: list[int], impression: int,
                    reference: str | None = None) -> tuple[str, str]:
-    """Enrol on the national node (unless `reference` is given: a resend) and transmit."""
-    with acting_as(national) as db:
+    """Enrol on the national node (unless `reference` is given: a resend) and transmit, in
+    one transaction (the node's own job never sees the subject unsent)."""
+    with acting_as(national) as db, db.session() as s:
         if reference is None:
-            with db.session() as s:
-                outcome = service.enrol(s, OFFICER, enrolment(fingers, impression))
-                assert outcome.subject is not None
-                reference = outcome.subject.reference
-        with db.session() as s:
-            return reference, transmission.transmit(s, OFFICER, reference).tcn
+            outcome = service.enrol(s, OFFICER, enrolment(fingers, impression))
+            assert outcome.subject is not None
+            reference = outcome.subject.reference
+        return reference, transmission.transmit(s, OFFICER, reference).tcn
 
 
 def sent_while_down(national: LocalNode, eurodac: LocalNode, fingers: list[int],
