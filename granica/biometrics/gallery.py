@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
@@ -96,6 +96,35 @@ class Shard:
         shard.position_array = np.asarray(shard.positions, dtype=np.int16)
         return shard
 
+    @classmethod
+    def concat(cls, parts: Sequence[tuple[Shard, np.ndarray]]) -> Shard:
+        """One shard of the given rows of other shards (their arrays copied, nothing
+        rebuilt): how a stored gallery is compacted."""
+        shard = cls()
+        keep: list[tuple[Shard, np.ndarray, np.ndarray]] = []
+        for part, rows in parts:
+            rows = np.asarray(rows, dtype=np.int64)
+            if rows.size:
+                lo = np.asarray(part.offsets[rows], np.int64)
+                counts = np.asarray(part.offsets[rows + 1], np.int64) - lo
+                # the cylinder numbers of the rows, in order, without a loop per row
+                cyl = np.repeat(lo - (np.cumsum(counts) - counts), counts) \
+                    + np.arange(int(counts.sum()))
+                keep.append((part, rows, cyl))
+        if not keep:
+            return shard
+        for name in ("bits", "masks", "theta", "xy", "norms", "rows"):
+            setattr(shard, name, np.ascontiguousarray(
+                np.concatenate([getattr(p, name)[cyl] for p, _, cyl in keep])))
+        counts = np.concatenate([np.diff(p.offsets)[rows] for p, rows, _ in keep])
+        shard.offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        for p, rows, _ in keep:
+            shard.subjects += [p.subjects[r] for r in rows]
+            shard.positions += [p.positions[r] for r in rows]
+            shard.templates += [p.templates[r] for r in rows]
+        shard.position_array = np.asarray(shard.positions, dtype=np.int16)
+        return shard
+
     def cylinders_of(self, row: int) -> Cylinders:
         """The cylinders of one row, as views of the shard's arrays (no rebuild)."""
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -109,7 +138,7 @@ class Shard:
         return Template.from_bytes(self.templates[row])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)  # nogil: the shards of one search scan in threads
 def _lss_scan(
     p_bits: np.ndarray, p_masks: np.ndarray, p_theta: np.ndarray, p_norm: np.ndarray,
     p_position: int, bits: np.ndarray, masks: np.ndarray, theta: np.ndarray,
@@ -131,6 +160,8 @@ def _lss_scan(
     gc = np.empty(256)
     gs = np.empty(256)
     for r in range(n):
+        if positions[r] < 0:  # a row removed from a stored shard
+            continue
         if p_position != 0 and positions[r] != 0 and positions[r] != p_position:
             continue
         lo, hi = offsets[r], offsets[r + 1]
@@ -267,6 +298,17 @@ def _fuse(shards: Sequence[Shard], probe: Probe, cands: Iterable[Candidate], top
     return _rank(rescored, top)
 
 
+_THREADS: ThreadPoolExecutor | None = None
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _THREADS
+    if _THREADS is None:
+        _THREADS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1,
+                                      thread_name_prefix="gallery-scan")
+    return _THREADS
+
+
 # Worker processes get the shards once, at start-up (inherited when forking).
 _WORKER_SHARDS: list[Shard] = []
 
@@ -286,9 +328,11 @@ def _worker_search(index: int, template: Template, top: int, rescore: int, same_
 class Gallery:
     """Templates split into shards; searched in this process or in worker processes."""
 
-    def __init__(self, shards: list[Shard], workers: int | None = None) -> None:
+    def __init__(self, shards: list[Shard], workers: int | None = None,
+                 threads: bool = False) -> None:
         self.shards = shards
         self.workers = workers
+        self.threads = threads  # scan the shards in this process's threads (no copies)
         self._pool: ProcessPoolExecutor | None = None
         self._dask_client: Any = None
         self._dask_shards: Any = None
@@ -326,6 +370,12 @@ class Gallery:
     ) -> list[Candidate]:
         """Ranked candidates for one finger, best first."""
         p = probe if isinstance(probe, Probe) else prepare(probe)
+        if self.threads and len(self.shards) > 1:
+            pool = _thread_pool()
+            parts = pool.map(lambda i: search_shard(self.shards[i], p, i, top, rescore,
+                                                    MCCParams(), same_position),
+                             range(len(self.shards)))
+            return _fuse(self.shards, p, [c for part in parts for c in part], top)
         if not parallel or len(self.shards) == 1 or self.workers == 1:
             found = [c for i, s in enumerate(self.shards)
                      for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position)]
@@ -340,13 +390,15 @@ class Gallery:
     ) -> list[tuple[str, float, dict[int, float]]]:
         """Ten-print search: each probe finger is searched among the gallery fingers of the
         same position and the per-finger scores of a subject are fused by the sum rule
-        (a missing finger counts 0), normalised by the number of probe fingers."""
+        (a missing finger counts 0), normalised by the number of probe fingers. Each finger
+        keeps its best `max(top, rescore)` (each one fully compared, which is what a search
+        costs beyond the scan): a mate outside them adds nothing on that finger."""
         if not probes:
             raise BiometricError("no probe fingers to search with")
         per_subject: dict[str, dict[int, float]] = {}
         for pr in probes:
             p = pr if isinstance(pr, Probe) else prepare(pr)
-            for c in self.search(p, top=max(top * 5, rescore), rescore=rescore, parallel=parallel):
+            for c in self.search(p, top=max(top, rescore), rescore=rescore, parallel=parallel):
                 fingers = per_subject.setdefault(c.subject, {})
                 pos = int(p.template.finger_position)
                 fingers[pos] = max(fingers.get(pos, 0.0), c.score)
