@@ -260,3 +260,46 @@ def selftest(
         return
     for k, v in result.items():
         typer.echo(f"{k:>28}: {v}")
+
+
+@app.command("transmit")
+def transmit(
+    reference: Annotated[str, typer.Argument(help="the subject's reference number")],
+    as_json: AsJson = False,
+) -> None:
+    """Send a subject to the central system now (again, if it was sent: the same reference
+    number under a new transaction control number); the job sends the rest by deadline."""
+    from granica.asylum import transmission
+    from granica.cli._caller import caller
+
+    db = _database()
+    with db.session() as s:
+        row = transmission.transmit(s, caller(db, "asylum procedure"), reference)
+        out = {"reference": row.reference, "tcn": row.tcn, "peer": row.peer,
+               "message": row.message_id}
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        typer.echo(f"{out['reference']} queued for {out['peer']} as {out['tcn']}")
+
+
+@app.command("transmissions")
+def transmissions(
+    reference: Annotated[str, typer.Argument(help="the subject's reference number")],
+    as_json: AsJson = False,
+) -> None:
+    """A subject's transmissions to the central system: delivery and the central's answer."""
+    from granica.asylum import transmission
+    from granica.cli._caller import caller
+
+    db = _database()
+    with db.session() as s:
+        out = transmission.transmissions(s, caller(db), reference)
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    typer.echo(f"{out['reference']}: due {out['transmission_due']}, transmitted "
+               f"{out['transmitted_at'] or 'not yet'}")
+    for t in out["transmissions"]:
+        typer.echo(f"  {t['tcn']}  sent {t['sent_at']}  {t['delivery'] or '-':<10} "
+                   f"{t['result'] or 'no answer yet'}")

@@ -171,3 +171,36 @@ def test_asylum_selftest_knows_folders_of_the_same_fingers(tmp_path: Path) -> No
     assert [p.identity for p in one[0]] == [p.identity for p in two[0]] == \
         ["g/101,102,103", "g/104,105,106", "g/107,108,109"]
     assert [p.identity for p in one[1]] == ["g/110"]
+
+
+@pytest.mark.acceptance
+def test_asylum_cli_transmit_keeps_the_reference_on_resend(
+        runner: CliRunner, database: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from granica.audit.signing import create_key_file, load_private_key
+    from granica.exchange.keys import forget_cached_key, public_text
+    from granica.settings import reset_settings
+
+    enrolled = _json(runner, ["asylum", "enrol", "--category", "applicant", *_fingers(1),
+                              *_missing(4), "--surname", "Sent"])
+    reference = str(enrolled["reference"])
+    monkeypatch.setenv("GRANICA_EXCHANGE_PEERS_FILE", str(tmp_path / "peers.toml"))
+    reset_settings()
+    r = runner.invoke(app, ["asylum", "transmit", reference])
+    assert r.exception is not None and "EU-CENTRAL" in str(r.exception), r.output
+    key = tmp_path / "central.pem"
+    create_key_file(key)
+    public = public_text(load_private_key(key.read_bytes(), str(key)).public_key())
+    (tmp_path / "peers.toml").write_text(
+        f'[peers.EU-CENTRAL]\nurl = "http://127.0.0.1:9"\npublic_key = "{public}"\n',
+        encoding="utf-8")
+    reset_settings()
+    forget_cached_key()
+    first = _json(runner, ["asylum", "transmit", reference])
+    again = _json(runner, ["asylum", "transmit", reference])
+    assert (first["reference"], again["reference"]) == (reference, reference)
+    assert (first["tcn"], again["tcn"]) == (f"{reference}T001", f"{reference}T002")
+    shown = _json(runner, ["asylum", "transmissions", reference])
+    sent = shown["transmissions"]
+    assert isinstance(sent, list) and [t["tcn"] for t in sent] == [first["tcn"], again["tcn"]]
+    assert shown["transmitted_at"] is None  # no answer from the central system yet
