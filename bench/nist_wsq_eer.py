@@ -1,6 +1,6 @@
 """Engine accuracy on WSQ: the FVC protocol on FVC2000 DB1_B's TIFF originals and on the pgafis
 WSQ copies (as stored, and with their 15-pixel raster displacement undone) and on Granica's own WSQ of the
-TIFFs at 0.75 bit/pixel, in one process, plus the PSNR of each decoded copy against its TIFF.
+TIFFs at 0.75 bit/pixel and on the copies NIST NBIS `cwsq` made at 0.75 bit/pixel (issue 12), in one process, plus the PSNR of each decoded copy against its TIFF.
 
 Run: nice -n 10 .venv/bin/python bench/nist_wsq_eer.py; prints one JSON object, progress on stderr.
 """
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 TIF_DIR = SHARED / "fingerprints" / "fvc2000_db1_b"
 WSQ_DIR = SHARED / "formats" / "wsq" / "pgafis_fvc2000_db1_b"
+NBIS_DIR = SHARED / "formats" / "wsq" / "nbis_cwsq_fvc2000_db1_b"  # NBIS cwsq at 0.75 bpp
 BOUND_PP = 0.5  # issue 5: EER on the decoded set within 0.5 percentage points of the originals'
 
 
@@ -103,6 +104,10 @@ def main() -> None:
     wsq = fvc_eer(as_stored, wsq_samples, say, "wsq as stored")
     fixed = fvc_eer(corrected, wsq_samples, say, "wsq shift-corrected")
     granica_wsq = fvc_eer(ours, tif_samples, say, "granica wsq 0.75 bpp")
+    nbis_samples = list_samples(NBIS_DIR, "wsq")
+    nbis_pixels = [read_image(n.path)[0] for n in nbis_samples]
+    psnr_nbis = [psnr(d, o) for d, o in zip(nbis_pixels, originals)]
+    nbis = fvc_eer(nbis_pixels, nbis_samples, say, "nbis cwsq 0.75 bpp")
 
     def pp(a: float, b: float) -> float:
         return round((a - b) * 100, 3)
@@ -128,6 +133,10 @@ def main() -> None:
         "eer_granica_wsq_0_75bpp": granica_wsq["eer"],
         "difference_pp_granica_wsq_0_75bpp": pp(granica_wsq["eer"], tiff["eer"]),
         "psnr_db_granica_wsq_0_75bpp": summary(psnr_ours),
+        "eer_nbis_cwsq_0_75bpp": nbis["eer"],
+        "difference_pp_nbis_cwsq_0_75bpp": pp(nbis["eer"], tiff["eer"]),
+        "within_0_5_pp_nbis_cwsq_0_75bpp": abs(pp(nbis["eer"], tiff["eer"])) <= BOUND_PP,
+        "psnr_db_nbis_cwsq_0_75bpp": summary(psnr_nbis),
         "fvc_impostor_eer": {"tiff": tiff["fvc_eer"], "wsq": wsq["fvc_eer"],
                              "wsq_shift_corrected": fixed["fvc_eer"],
                              "granica_wsq_0_75bpp": granica_wsq["fvc_eer"]},
