@@ -1,0 +1,259 @@
+"""The national fingerprint database's pages: an officer enrols from FVC2002 DB1_B files (a
+noisy print is sent back with the retake list), a second enrolment of other impressions of
+the same fingers shows a candidate, the expert compares side by side (both prints, the
+minutiae drawn over them, paired ones numbered) and confirms, and the search's result shows
+the hit; every message of the pages in both Serbian scripts; and the same story in headless
+Chromium with the keyboard, audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import cyrtranslit
+import pytest
+import sqlalchemy as sa
+from babel.messages.extract import extract_from_dir
+from fastapi.testclient import TestClient
+
+from granica.asylum.categories import rules
+from granica.asylum.gallery import forget_galleries
+from granica.audit.models import AuditEntry
+from granica.auth.principal import system_principal
+from granica.storage import Database
+from granica.web.i18n import PACKAGE_ROOT, translations
+from tests.asylum.test_asylum_service import _folder
+from tests.browser.conftest import LiveServer, browser, keyboard_login, live_server, page  # noqa: F401
+from tests.web.conftest import _cheap_password_hashing, csrf_of, login  # noqa: F401
+
+pytestmark = pytest.mark.db
+
+USERS = {
+    "officer": ("stefan.asylum", "Asylum-Lantern-Word-41", "ASYLUM_OFFICE", ["asylum_officer"]),
+    "expert": ("dragana.expert", "Expert-Lantern-Word-42", "ASYLUM_OFFICE",
+               ["fingerprint_expert"]),
+}
+KEPT_LATIN = re.compile(r"%\(\w+\)s|\b(?:EURODAC|ISO|CSV|AMP|XX|UP|EU|UTC|Art)\b")
+
+
+@pytest.fixture
+def client(database: Database) -> Iterator[TestClient]:
+    from granica.api.app import create_app
+    from granica.auth import service as auth
+
+    forget_galleries()
+    actor = system_principal("test set-up")
+    with database.session() as s:
+        for name, password, agency, roles in USERS.values():
+            auth.create_user(s, actor, username=name, password=password, agency=agency,
+                             roles=roles)
+    with TestClient(create_app(database), follow_redirects=False) as c:
+        yield c
+
+
+def files(fingers: list[int], impression: int) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [(f"finger_{i + 1}", (f"{f}_{impression}.tif",
+                                 (_folder() / f"{f}_{impression}.tif").read_bytes(), "image/tiff"))
+            for i, f in enumerate(fingers)]
+
+
+def form(token: str, fingers: int, **kw: str) -> dict[str, str]:
+    data = {"csrf_token": token, "category": "applicant", "surname": "Haidari",
+            "given_names": "Amir", "nationalities": "AFG", "date_of_birth": "1994-05-06",
+            "sex": "M", "registration_place": "Preševo"}
+    data.update({f"missing_{p}": "bandaged" for p in range(fingers + 1, 11)})
+    data.update(kw)
+    return data
+
+
+def test_asylum_pages_enrol_compare_confirm(client: TestClient, database: Database) -> None:
+    login(client, *USERS["officer"][:2])
+    page_html = client.get("/asylum/enrol").text
+    assert 'id="enrol-form"' in page_html and 'id="finger_10"' in page_html
+    token = csrf_of(client, "/asylum/enrol")
+    noisy = client.post("/asylum/enrol", data=form(token, 2),
+                        files=[("finger_1", ("noise.png", _noise_png(), "image/png")),
+                               ("finger_2", files([102], 1)[0][1])])
+    assert noisy.status_code == 422, noisy.text[:400]
+    assert 'id="retake-1"' in noisy.text and 'aria-invalid="true"' in noisy.text
+    first = client.post("/asylum/enrol", data=form(token, 2), files=files([101, 102], 1))
+    assert first.status_code == 303, first.text[:600]
+    result = client.get(first.headers["location"])
+    assert 'id="enrolled-notice"' in result.text and "CET" in result.text
+    reference = re.search(r'id="reference">(RS1\d+)<', result.text).group(1)  # type: ignore[union-attr]
+    second = client.post("/asylum/enrol", data=form(token, 2), files=files([101, 102], 2))
+    assert second.status_code == 303
+    search_url = second.headers["location"].split("?")[0]
+    assert reference in client.get(search_url).text
+    assert 'id="hit-count"' in client.get(search_url).text
+    assert client.get("/asylum/queue").status_code == 403  # an officer is not an expert
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/")})
+    login(client, *USERS["expert"][:2])
+    queue = client.get("/asylum/queue").text
+    candidate = re.search(r'href="/asylum/candidates/([\w-]+)"', queue).group(1)  # type: ignore[union-attr]
+    compare = client.get(f"/asylum/candidates/{candidate}")
+    assert compare.status_code == 200
+    assert compare.text.count('<svg xmlns="http://www.w3.org/2000/svg" id="svg-') == 4
+    assert 'class="minutia paired"' in compare.text and 'id="zoom-in"' in compare.text
+    finger_id = re.search(r'href="/asylum/fingers/([\w-]+)\.png"', compare.text).group(1)  # type: ignore[union-attr]
+    png = client.get(f"/asylum/fingers/{finger_id}.png")
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    path = f"/asylum/candidates/{candidate}/decision"
+    token = csrf_of(client, f"/asylum/candidates/{candidate}")
+    bad = client.post(path, data={"csrf_token": token, "decision": "confirmed", "reason": ""})
+    assert bad.status_code == 422 and "give the reason" in bad.text
+    done = client.post(path, data={"csrf_token": token, "decision": "confirmed",
+                                   "reason": "ridge detail agrees on both fingers"})
+    assert done.status_code == 303 and "decided=confirmed" in done.headers["location"]
+    result = client.get(search_url).text
+    assert "HIT" in result and 'class="asylum-hit"' in result
+    subject = client.get(f"/asylum/subjects?reference={reference}")
+    assert subject.status_code == 200 and "Haidari" in subject.text
+    assert client.get("/asylum/subjects?reference=RS10").status_code == 404
+    stats = client.get("/asylum/statistics")
+    assert stats.status_code == 200 and "<svg" in stats.text
+    assert 'id="total-hits">1<' in stats.text
+    with database.session() as s:
+        actions = set(s.scalars(sa.select(AuditEntry.action)))
+    assert {"asylum.enrol", "asylum.compare", "asylum.image", "asylum.decide",
+            "asylum.hit", "asylum.statistics"} <= actions
+
+
+def _noise_png() -> bytes:
+    """A capture of noise: it decodes, but shows no ridge structure (quality 0)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buf = io.BytesIO()
+    noise = np.random.default_rng(1).random((400, 400)) * 255
+    Image.fromarray(noise.astype(np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_asylum_police_search_page_and_serbian(client: TestClient) -> None:
+    login(client, *USERS["expert"][:2])
+    token = csrf_of(client, "/asylum/search")
+    bad = client.post("/asylum/search", data={"csrf_token": token, "purpose": "x",
+                                              "case_reference": "KU-1"},
+                      files=files([101], 1))
+    assert bad.status_code == 422 and 'id="form-error"' in bad.text
+    for language, title in (("sr-Latn", "Pretraga otisaka prstiju"),
+                            ("sr-Cyrl", "Претрага отисака прстију")):
+        r = client.post("/language", data={"language": language, "next": "/",
+                                           "csrf_token": csrf_of(client, "/")})
+        assert r.status_code == 303
+        assert title in client.get("/asylum/search").text
+
+
+def page_message_ids() -> set[str]:
+    from granica.asylum import pages
+
+    ids: set[str] = set()
+    options = {"**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
+    for _f, _l, message, _c, _x in extract_from_dir(
+            str(PACKAGE_ROOT / "asylum" / "templates"), [("**.html", "jinja2")], options):
+        ids.update(message if isinstance(message, tuple) else (message,))
+    for item in pages.NAV_ITEMS:
+        ids.update((item.label, item.description))
+    ids.update(pages.FINGERS.values())
+    ids.update(pages.STATES.values())
+    ids.update(pages.DECISION_LABELS.values())
+    ids.update(("enrolments", "searches", "hits", "Enrolments, searches and hits per month",
+                "enrolment", "request", "flat", "rolled", "male", "female", "unspecified"))
+    book = rules()
+    ids.update(c.label for c in book.categories.values())
+    ids.update(book.missing_reasons.values())
+    return {i for i in ids if i}
+
+
+def test_asylum_every_page_message_is_in_both_serbian_scripts() -> None:
+    ids = page_message_ids()
+    assert len(ids) > 80
+    latin, cyrl = translations("sr-Latn"), translations("sr-Cyrl")
+    for msg in sorted(ids):
+        lat, cyr = latin.gettext(msg), cyrl.gettext(msg)
+        assert lat != msg, f"sr-Latn: '{msg}' is not translated"
+        assert cyr != msg, f"sr-Cyrl: '{msg}' is not translated"
+        for text in (lat, cyr):
+            assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", msg))
+        leftover = KEPT_LATIN.sub("", cyr)
+        assert not re.search(r"[A-Za-zčćžšđČĆŽŠĐ]", leftover), f"Latin letters in Cyrillic: {cyr!r}"
+        assert cyrtranslit.to_latin(KEPT_LATIN.sub("", cyr), "sr") == KEPT_LATIN.sub("", lat), \
+            (msg, lat, cyr)
+
+
+# --- in the browser --------------------------------------------------------------------
+
+
+def tab_to(pg: Any, element_id: str, limit: int = 120) -> None:
+    for _ in range(limit):
+        if pg.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return
+        pg.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
+def _submit(pg: Any, element_id: str) -> None:
+    tab_to(pg, element_id)
+    with pg.expect_navigation(wait_until="load"):
+        pg.keyboard.press("Enter")
+
+
+def _enrol_in_browser(pg: Any, server: LiveServer, fingers: list[int], impression: int) -> None:
+    pg.goto(server.url + "/asylum/enrol")
+    pg.keyboard.type("Haidari")  # the surname has the focus
+    for i, f in enumerate(fingers, start=1):
+        pg.set_input_files(f"#finger_{i}", str(_folder() / f"{f}_{impression}.tif"))
+    for pos in range(len(fingers) + 1, 11):
+        tab_to(pg, f"missing_{pos}")
+        pg.select_option(f"#missing_{pos}", "bandaged")
+    _submit(pg, "enrol-submit")
+
+
+@pytest.mark.acceptance
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_asylum_pages_officer_enrols_expert_confirms_in_chromium(
+        live_server: LiveServer, page: Any) -> None:  # noqa: F811
+    forget_galleries()
+    pg = page
+    keyboard_login(pg, live_server, "asylum.officer", "/asylum/enrol")
+    _enrol_in_browser(pg, live_server, [101, 102], 1)
+    reference = pg.locator("#reference").inner_text()
+    assert reference.startswith("RS1") and "CET" in pg.locator("#transmission-due").inner_text()
+    _enrol_in_browser(pg, live_server, [101, 102], 3)
+    search_url = pg.url.split("?")[0]
+    assert reference in pg.locator("#candidate-1").inner_text()
+    assert "HIT" not in pg.locator("#candidates").inner_text()
+    pg.context.clear_cookies()
+    keyboard_login(pg, live_server, "fingerprint.expert", "/asylum/queue")
+    _submit(pg, "compare-1")
+    assert pg.locator("svg.asylum-svg").count() == 4
+    assert pg.locator("g.minutia.paired").count() >= 2 * 2 * 6
+    # both prints drawn (the PNGs decoded by the browser), and zoom by the keyboard
+    href = pg.locator("#svg-probe-1 image").get_attribute("href")
+    assert pg.evaluate("(u) => fetch(u).then(r => r.headers.get('content-type'))", href) \
+        == "image/png"
+    before = pg.locator("#svg-probe-1").get_attribute("width")
+    tab_to(pg, "zoom-in")
+    pg.keyboard.press("Enter")
+    assert int(pg.locator("#svg-probe-1").get_attribute("width")) > int(before)
+    tab_to(pg, "decision-confirmed")
+    pg.keyboard.press("Space")
+    tab_to(pg, "reason")
+    pg.keyboard.type("12 or more minutiae agree on both fingers")
+    _submit(pg, "decide-submit")
+    assert "confirmed" in pg.locator("#decided-notice").inner_text()
+    pg.goto(search_url)
+    assert "HIT" in pg.locator("#candidate-1").inner_text()
+    with live_server.database.session() as s:
+        rows = list(s.scalars(sa.select(AuditEntry).where(AuditEntry.action.in_(
+            ("asylum.enrol", "asylum.compare", "asylum.image", "asylum.decide", "asylum.hit")))))
+    actions = {r.action for r in rows}
+    assert actions == {"asylum.enrol", "asylum.compare", "asylum.image", "asylum.decide",
+                       "asylum.hit"}
+    hit = next(r for r in rows if r.action == "asylum.hit")
+    assert hit.username == "fingerprint.expert" and len(hit.subject_ids) == 2
