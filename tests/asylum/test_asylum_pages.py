@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import cyrtranslit
 import pytest
 import sqlalchemy as sa
-from babel.messages.extract import extract_from_dir
 from fastapi.testclient import TestClient
 
 from granica.asylum.categories import rules
@@ -21,9 +19,9 @@ from granica.asylum.gallery import forget_galleries
 from granica.audit.models import AuditEntry
 from granica.auth.principal import system_principal
 from granica.storage import Database
-from granica.web.i18n import PACKAGE_ROOT, translations
 from tests.asylum.test_asylum_service import _folder
 from tests.web.conftest import _cheap_password_hashing, csrf_of, login  # noqa: F401
+from tests.web.translation_checks import assert_in_both_scripts, template_message_ids
 
 pytestmark = pytest.mark.db
 
@@ -150,13 +148,7 @@ def test_asylum_police_search_page_and_serbian(client: TestClient) -> None:
 def page_message_ids() -> set[str]:
     from granica.asylum import pages
 
-    ids: set[str] = set()
-    options = {"**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
-    for _f, _l, message, _c, _x in extract_from_dir(
-            str(PACKAGE_ROOT / "asylum" / "templates"), [("**.html", "jinja2")], options):
-        ids.update(message if isinstance(message, tuple) else (message,))
-    for item in pages.NAV_ITEMS:
-        ids.update((item.label, item.description))
+    ids = template_message_ids("asylum", pages.NAV_ITEMS)
     ids.update(pages.FINGERS.values())
     ids.update(pages.STATES.values())
     ids.update(pages.DECISION_LABELS.values())
@@ -171,14 +163,4 @@ def page_message_ids() -> set[str]:
 def test_asylum_every_page_message_is_in_both_serbian_scripts() -> None:
     ids = page_message_ids()
     assert len(ids) > 80
-    latin, cyrl = translations("sr-Latn"), translations("sr-Cyrl")
-    for msg in sorted(ids):
-        lat, cyr = latin.gettext(msg), cyrl.gettext(msg)
-        assert lat != msg, f"sr-Latn: '{msg}' is not translated"
-        assert cyr != msg, f"sr-Cyrl: '{msg}' is not translated"
-        for text in (lat, cyr):
-            assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", msg))
-        leftover = KEPT_LATIN.sub("", cyr)
-        assert not re.search(r"[A-Za-zčćžšđČĆŽŠĐ]", leftover), f"Latin letters in Cyrillic: {cyr!r}"
-        assert cyrtranslit.to_latin(KEPT_LATIN.sub("", cyr), "sr") == KEPT_LATIN.sub("", lat), \
-            (msg, lat, cyr)
+    assert_in_both_scripts(ids, KEPT_LATIN)

@@ -8,9 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import cyrtranslit
 import pytest
-from babel.messages.extract import extract_from_dir
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
@@ -18,9 +16,9 @@ from granica.auth.principal import system_principal
 from granica.sirene import service
 from granica.sirene.forms import catalogue
 from granica.storage import Database
-from granica.web.i18n import PACKAGE_ROOT, translations
 from tests.sirene.conftest import HU_ARREST, RS_MISSING, form_body, receive, signed
 from tests.web.conftest import _cheap_password_hashing, csrf_of, login  # noqa: F401
+from tests.web.translation_checks import assert_in_both_scripts, template_message_ids
 
 pytestmark = pytest.mark.db
 
@@ -132,13 +130,7 @@ def test_sirene_guard_sees_the_progress_of_the_hits_case(
 def page_message_ids() -> set[str]:
     from granica.sirene import pages
 
-    ids: set[str] = set()
-    options = {"**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
-    for _f, _l, message, _c, _x in extract_from_dir(
-            str(PACKAGE_ROOT / "sirene" / "templates"), [("**.html", "jinja2")], options):
-        ids.update(message if isinstance(message, tuple) else (message,))
-    for item in pages.NAV_ITEMS:
-        ids.update((item.label, item.description))
+    ids = template_message_ids("sirene", pages.NAV_ITEMS)
     ids.update(pages.STATE_LABELS.values())
     ids.update(pages.LEVEL_LABELS.values())
     ids.update(("sent", "received", "pending", "delivered", "refused",
@@ -155,17 +147,7 @@ def page_message_ids() -> set[str]:
 def test_sirene_every_page_message_is_in_both_serbian_scripts() -> None:
     ids = page_message_ids()
     assert len(ids) > 100
-    latin, cyrl = translations("sr-Latn"), translations("sr-Cyrl")
-    for msg in sorted(ids):
-        lat, cyr = latin.gettext(msg), cyrl.gettext(msg)
-        assert lat != msg, f"sr-Latn: '{msg}' is not translated"
-        assert cyr != msg, f"sr-Cyrl: '{msg}' is not translated"
-        for text in (lat, cyr):
-            assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(re.findall(r"%\(\w+\)s", msg))
-        leftover = KEPT_LATIN.sub("", cyr)
-        assert not re.search(r"[A-Za-zčćžšđČĆŽŠĐ]", leftover), f"Latin letters in Cyrillic: {cyr!r}"
-        assert cyrtranslit.to_latin(KEPT_LATIN.sub("", cyr), "sr") == KEPT_LATIN.sub("", lat), \
-            (msg, lat, cyr)
+    assert_in_both_scripts(ids, KEPT_LATIN)
 
 
 def test_sirene_pages_in_serbian(app: tuple[TestClient, dict[str, str]], sirene_db: Any) -> None:
