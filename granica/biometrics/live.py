@@ -160,7 +160,7 @@ class LiveGallery:
             fresh = Shard.concat([(s, np.arange(len(s))) for s, _ in added])
             fresh_ids = [e for _, ids in added for e in ids]
             stored_rows = sum(len(s) for s in self._base)
-            whole = (store.load(self.store) is None or not stored_rows
+            whole = (not store.exists(self.store) or not stored_rows
                      or len(self._removed) > compact_above * stored_rows
                      or len(self._base) >= MAX_STORED_SHARDS)
             if whole:

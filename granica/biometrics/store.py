@@ -81,6 +81,11 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def exists(folder: Path) -> bool:
+    """Whether `folder` holds a store of this layout (its manifest read, nothing else)."""
+    return _manifest(folder) is not None
+
+
 def _put_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     tmp = folder / f".manifest.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(manifest), encoding="utf-8")
