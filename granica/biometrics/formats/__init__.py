@@ -1,5 +1,6 @@
-"""Biometric interchange formats: ANSI/NIST-ITL transactions, WSQ and other finger/face images,
-ISO/IEC 19794-2 and ANSI INCITS 378 minutiae records, and application profiles.
+"""Biometric interchange formats: ANSI/NIST-ITL transactions (traditional and 2-2008 XML
+encodings), WSQ and other finger/face images, ISO/IEC 19794-2 and ANSI INCITS 378 minutiae
+records, and application profiles.
 
 The engine reads images with `read_image(path_or_bytes) -> (uint8 array, ppi or None)`.
 """
@@ -11,6 +12,7 @@ from granica.biometrics.formats.an2k import (
     Transaction,
     read_transaction,
 )
+from granica.biometrics.formats.an2k_xml import read_xml, to_xml
 from granica.biometrics.formats.errors import ImageFormatError, MinutiaeFormatError, NistFormatError
 from granica.biometrics.formats.images import (
     decode_wsq,
@@ -67,9 +69,11 @@ __all__ = [
     "read_minutiae",
     "read_tenprint",
     "read_transaction",
+    "read_xml",
     "template_to_type9",
     "tenprint_from_images",
     "to_template",
+    "to_xml",
     "type9_to_template",
     "validate",
     "write_minutiae",

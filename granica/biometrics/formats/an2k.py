@@ -305,7 +305,8 @@ def _cnt_pairs(cnt: Field) -> list[tuple[int, int]] | None:
 def read_transaction(
     source: str | Path | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Transaction:
-    """Read a traditional-encoding transaction from a path or bytes.
+    """Read a transaction from a path or bytes: the traditional encoding, or the 2-2008 XML
+    encoding (recognised by its leading '<', read by `an2k_xml.read_xml`).
 
     Raises NistFormatError (an InputFormatError) naming the record, field and byte offset for
     anything malformed, and TooLargeError for files over `max_bytes`.
@@ -323,6 +324,10 @@ def read_transaction(
         data = path.read_bytes()
     if len(data) > max_bytes:
         raise TooLargeError(f"transaction of {len(data)} bytes is over the {max_bytes}-byte limit")
+    from granica.biometrics.formats.an2k_xml import looks_like_xml, read_xml
+
+    if looks_like_xml(data):
+        return read_xml(data, max_bytes=max_bytes)
     return _Reader(data).read()
 
 
@@ -350,13 +355,6 @@ class _Reader:
         data = self.data
         if not data:
             raise self.fail("the file is empty", 0)
-        if data.lstrip()[:1] == b"<":
-            raise NistFormatError(
-                "this is an XML-encoded transaction (ANSI/NIST-ITL 2-2008/2013)",
-                offset=0,
-                hint="Granica reads the traditional encoding only: convert the file first "
-                "(NIST NBIS an2kconvert does both directions)",
-            )
         header = self.tagged(0, 1, 1)
         assert isinstance(header, TaggedRecord)
         self.check_ascii(header, 0)
