@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -121,10 +121,24 @@ class Settings(BaseSettings):
     asylum_itl_profile: str = Field(
         default="eurodac", description="ANSI/NIST-ITL application profile of the transactions "
         "to the central system: a shipped profile's name or the path of a .toml file")
+    asylum_itl_encoding: Literal["traditional", "xml"] = Field(
+        default="traditional", description="encoding of the transactions sent to the central "
+        "system: the traditional one or the XML (ANSI/NIST-ITL 2-2008 NIEM); the central "
+        "system reads both and answers in the encoding it was sent")
     asylum_itl_values_file: Path | None = Field(
         default=None, description="values the profile leaves to the nodes (TOT per category, "
         "type-1 identifiers, type-2 field numbers, answer codes); default: the one shipped in "
         "granica/asylum/transmission.toml")
+
+    # training mode (granica.asylum.training)
+    training: bool = Field(
+        default=False, description="run as a training node: its own data folder "
+        "(<data_dir>/training) and database, a banner on every page, synthetic subjects and "
+        "exercises with a score per trainee; never the live data")
+    training_database_url: str | None = Field(
+        default=None, description="the training node's database when the live node is not on "
+        "the embedded default (it must differ from GRANICA_DATABASE_URL); default: the embedded "
+        "database in <data_dir>/training")
 
     # logging
     log_level: str = "INFO"
@@ -139,6 +153,22 @@ class Settings(BaseSettings):
         "1:1 verification, 1:N search) has before the check counts as incomplete")
     # fingerprints: the false-match rate whose threshold decides a 1:1 or 1:N match
     fingerprint_fmr: float = 0.001
+
+    @model_validator(mode="after")
+    def _training_apart(self) -> Settings:
+        """A training node never opens the live node's database or data folder."""
+        if not self.training:
+            return self
+        if self.database_url and not self.training_database_url:
+            raise ValueError("a training node needs its own database: set "
+                             "GRANICA_TRAINING_DATABASE_URL (not the live GRANICA_DATABASE_URL)")
+        if self.training_database_url and self.training_database_url == self.database_url:
+            raise ValueError("GRANICA_TRAINING_DATABASE_URL is the live database: give the "
+                             "training node a database of its own")
+        if self.data_dir.name != "training":
+            self.data_dir = self.data_dir / "training"
+        self.database_url = self.training_database_url
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -78,6 +78,8 @@ def _include_domains(app: FastAPI) -> list[str]:
         pages = _optional_module(f"granica.{domain}.pages")
         if pages is not None:
             app.include_router(pages.router)
+            for more in getattr(pages, "MORE_ROUTERS", ()):  # a domain's pages in more modules
+                app.include_router(more)
             nav.register(getattr(pages, "NAV_ITEMS", ()))
             mounted.append(f"{domain}.pages")
     return mounted

@@ -40,6 +40,7 @@ from granica.asylum.transmission import (
     CENTRAL,
     Values,
     describe,
+    encoded,
     faults_of,
     transaction_bytes,
     values,
@@ -291,7 +292,8 @@ def receive_transaction(session: Session, envelope: Envelope) -> None:
         content=data if stored is not None else None, answer_tcn=answer_tcn))
     answer = encode_answer(v, requester=requester or envelope.sender, request_tcn=tcn,
                            answer_tcn=answer_tcn, reference=reference, result=result,
-                           candidates=candidates, faults=faults, now=now)
+                           candidates=candidates, faults=faults, now=now,
+                           xml=data.lstrip()[:1] == b"<")  # answered in the request's encoding
     exchange.send(session, envelope.sender, ANSWER, envelope.conversation,
                   {"reference": reference, "tcr": tcn, "tcn": answer_tcn,
                    "transaction": base64.b64encode(answer).decode("ascii")})
@@ -314,9 +316,10 @@ def _clean(text: str) -> str:
 
 def encode_answer(v: Values, *, requester: str, request_tcn: str, answer_tcn: str,
                   reference: str, result: str, candidates: list[dict[str, Any]],
-                  faults: list[dict[str, Any]], now: dt.datetime) -> bytes:
+                  faults: list[dict[str, Any]], now: dt.datetime, xml: bool = False) -> bytes:
     """The answer as an ANSI/NIST-ITL transaction: type-1 (TCR = the request's TCN) and a
-    type-2 record with the reference number, the result, the candidates or the faults."""
+    type-2 record with the reference number, the result, the candidates or the faults
+    (in the XML encoding with `xml`)."""
     header = TransactionHeader(
         tot=v.reject_tot if result == REJECTED else v.answer_tot, dai=_clean(requester) or "X",
         ori=v.central_ori, tcn=answer_tcn, tcr=_clean(request_tcn) or "X",
@@ -332,4 +335,4 @@ def encode_answer(v: Values, *, requester: str, request_tcn: str, answer_tcn: st
     if faults:
         t2.set(f["faults"], [[_clean(str(x["rule"])), _clean(str(x["message"]))]
                              for x in faults])
-    return tx.to_bytes()
+    return encoded(tx, xml=xml)

@@ -158,3 +158,21 @@ class Counter(Base):
 
     prefix: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class TrainingExercise(Base):
+    """One exercise given to a trainee on a training node (granica.asylum.training): what it
+    asked (`plan`, from which its synthetic prints are generated again), and once checked,
+    the points scored and what was wrong."""
+
+    __tablename__ = "asylum_training_exercise"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    trainee: Mapped[str] = mapped_column(sa.String(64), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # enrolment | quality | verification
+    plan: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    started_at: Mapped[dt.datetime]
+    checked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    points: Mapped[int | None] = mapped_column(sa.SmallInteger, nullable=True)
+    max_points: Mapped[int] = mapped_column(sa.SmallInteger)
+    feedback: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

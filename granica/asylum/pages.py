@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from granica.api.deps import CSRFProtected, DbSession, PagePrincipal, StatedPurpose
-from granica.asylum import service
+from granica.asylum import pages_training, service
 from granica.asylum import statistics as asylum_statistics
 from granica.asylum.api import finger_png
 from granica.asylum.categories import rules
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/asylum", include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"asylum.css": "text/css", "asylum.js": "text/javascript"}
 
-NAV_ITEMS = (
+NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Fingerprint enrolment", "/asylum/enrol", "Enrol an applicant or an irregular "
             "migrant: ten fingers, the quality check and the search.",
             permission=service.ENROL, order=40),
@@ -47,15 +47,15 @@ NAV_ITEMS = (
     NavItem("Fingerprint statistics", "/asylum/statistics", "Enrolments, searches and hits "
             "per category and month.", permission=service.ENROL, order=44),
 )
-FINGERS = {1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring",
-           5: "right little", 6: "left thumb", 7: "left index", 8: "left middle",
-           9: "left ring", 10: "left little"}
+FINGERS = service.FINGER_NAMES
 STATES = {"pending": "waiting for an expert", "disputed": "for a second expert",
           "confirmed": "confirmed: a hit", "rejected": "rejected", "inconclusive": "inconclusive",
           "active": "active", "blocked": "blocked", "erased": "erased"}
 DECISION_LABELS = {"confirmed": "Confirmed: the same finger", "rejected": "Rejected: not the "
                    "same finger", "inconclusive": "Inconclusive: a second expert decides"}
 MAX_FILES = 20
+MORE_ROUTERS = (pages_training.router,)
+NAV_ITEMS += pages_training.NAV_ITEMS
 
 
 @router.get("/static/{name}")
@@ -74,7 +74,7 @@ def local(value: str | dt.datetime | None) -> str:
     return localtime(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def _common() -> dict[str, Any]:
+def common() -> dict[str, Any]:
     book = rules()
     return {"local": local, "fingers": FINGERS, "states": STATES, "book": book,
             "decision_labels": DECISION_LABELS}
@@ -88,7 +88,7 @@ def _enrol_page(request: Request, values: dict[str, Any], status_code: int = 200
     retake = error.details.get("retake", []) if error is not None else []
     missing = error.details.get("missing", []) if error is not None else []
     return render(request, "asylum/enrol.html", {
-        **_common(), "values": values, "error": error.message if error else None,
+        **common(), "values": values, "error": error.message if error else None,
         "error_field": error.field if error else None, "retake": retake,
         "retake_positions": {r["position"] for r in retake}, "missing_positions": set(missing),
         "key": values.get("enrolment_key") or uuid.uuid4().hex}, status_code=status_code)
@@ -156,7 +156,7 @@ def search_result(search_id: str, request: Request, session: DbSession,
     view = service.hits(session, principal, search_id)
     search = service_search(session, search_id)
     return render(request, "asylum/search_result.html", {
-        **_common(), "candidates": view, "search": search,
+        **common(), "candidates": view, "search": search,
         "hits": [c for c in view if c["hit"]],
         "enrolled": request.query_params.get("enrolled") == "1"})
 
@@ -179,7 +179,7 @@ def service_search(session: Session, search_id: str) -> dict[str, Any]:
 
 @router.get("/search", response_class=HTMLResponse)
 def search_form(request: Request, principal: PagePrincipal) -> Response:
-    return render(request, "asylum/search.html", {**_common(), "values": {}, "error": None})
+    return render(request, "asylum/search.html", {**common(), "values": {}, "error": None})
 
 
 @router.post("/search", response_class=HTMLResponse, dependencies=[CSRFProtected])
@@ -194,7 +194,7 @@ async def search(request: Request, session: DbSession, principal: PagePrincipal)
     except GranicaError as exc:
         session.rollback()
         return render(request, "asylum/search.html", {
-            **_common(), "values": values, "error": exc.message, "error_field": exc.field},
+            **common(), "values": values, "error": exc.message, "error_field": exc.field},
             status_code=exc.http_status)
     return RedirectResponse(f"/asylum/searches/{outcome.search.id}", status_code=303)
 
@@ -205,7 +205,7 @@ async def search(request: Request, session: DbSession, principal: PagePrincipal)
 @router.get("/queue", response_class=HTMLResponse)
 def queue(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
     return render(request, "asylum/queue.html", {
-        **_common(), "queue": service.queue(session, principal),
+        **common(), "queue": service.queue(session, principal),
         "decided": request.query_params.get("decided", "")[:12]})
 
 
@@ -219,7 +219,7 @@ def _compare_context(session: Session, principal: Principal, candidate_id: str
         f["candidate"]["paired"] = paired_cand
         f["pair_number"] = {"probe": {a: n for n, (a, _) in enumerate(f["pairs"], 1)},
                             "candidate": {b: n for n, (_, b) in enumerate(f["pairs"], 1)}}
-    return {**_common(), "view": view, "arrow": _arrow}
+    return {**common(), "view": view, "arrow": _arrow}
 
 
 def _arrow(m: Sequence[float], length: float = 14.0) -> tuple[float, float]:
@@ -276,7 +276,7 @@ def subjects(request: Request, session: DbSession, principal: PagePrincipal,
             error = exc.message
     elif not principal.can(service.ENROL):  # the form alone: still only for those who may
         service.subject_view(session, principal, "")
-    return render(request, "asylum/subject.html", {**_common(), "reference": reference,
+    return render(request, "asylum/subject.html", {**common(), "reference": reference,
                                                    "subject": view, "error": error},
                   status_code=404 if error else 200)
 
@@ -297,5 +297,5 @@ def statistics(request: Request, session: DbSession, principal: PagePrincipal,
                            ("hits", "hits"))}
     chart = Markup(bar_chart(gettext(language, "Enrolments, searches and hits per month"),
                              months, series))
-    return render(request, "asylum/statistics.html", {**_common(), "stats": result,
+    return render(request, "asylum/statistics.html", {**common(), "stats": result,
                                                       "chart": chart})

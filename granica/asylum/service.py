@@ -56,6 +56,9 @@ VERIFY = "asylum.verify"
 MANAGE = "asylum.manage"
 
 POSITIONS = range(1, 11)  # ANSI/NIST finger positions: 1 right thumb .. 10 left little
+FINGER_NAMES = {1: "right thumb", 2: "right index", 3: "right middle", 4: "right ring",
+                5: "right little", 6: "left thumb", 7: "left index", 8: "left middle",
+                9: "left ring", 10: "left little"}
 MIN_MINUTIAE = 12  # fewer give too few pairs for a comparison to mean anything
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 CANDIDATE_LIST = 10  # candidates kept per search (above the threshold)
@@ -174,6 +177,12 @@ def _check_positions(prints: Sequence[PrintIn], reasons: dict[str, str], *,
                               field="prints")
 
 
+def passes_gate(cap: Capture) -> bool:
+    """The enrolment gate: a template, the quality score, and enough minutiae."""
+    return cap.template is not None and cap.quality.score >= ENROLMENT_THRESHOLD \
+        and len(cap.template) >= MIN_MINUTIAE
+
+
 def read_prints(prints: Sequence[PrintIn]) -> list[Read]:
     """Quality gate and extraction of every imaged finger. All failing fingers are reported
     together, each with its score and what to do, so the officer retakes them in one go."""
@@ -190,8 +199,7 @@ def read_prints(prints: Sequence[PrintIn]) -> list[Read]:
             raise InputFormatError(f"prints[{i}] (finger {p.position}): {exc.message}",
                                    field=f"prints[{i}]") from exc
         minutiae = len(cap.template) if cap.template is not None else 0
-        if cap.template is None or cap.quality.score < ENROLMENT_THRESHOLD \
-                or minutiae < MIN_MINUTIAE:
+        if not passes_gate(cap):
             why = cap.quality.explain() or ([f"only {minutiae} minutiae"]
                                             if minutiae < MIN_MINUTIAE else ["unusable"])
             retake.append({"position": p.position, "impression": p.impression,

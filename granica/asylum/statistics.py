@@ -1,6 +1,7 @@
 """Statistics of the national fingerprint database per category and month (in the node's
 local time): enrolments, searches, candidates, hits (confirmed by an expert), candidates the
-experts rejected, subjects transmitted and the time from registration to transmission.
+experts rejected, subjects transmitted and the time from registration to transmission, and
+transactions the central system rejected (by the month they were sent).
 Counts only: no personal data, so the audit row names no subject."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from granica.asylum.central_models import REJECTED as CENTRAL_REJECTED
+from granica.asylum.central_models import Transmission
 from granica.asylum.models import CONFIRMED, REJECTED, Candidate, Search, Subject
 from granica.asylum.service import ENROL, SUBJECT
 from granica.audit import service as audit
@@ -24,7 +27,7 @@ from granica.errors import ValidationError
 from granica.settings import get_settings
 
 COLUMNS = ("month", "category", "enrolments", "searches", "candidates", "hits", "rejected",
-           "transmitted", "transmit_hours_median", "transmit_hours_max")
+           "transmitted", "transmit_hours_median", "transmit_hours_max", "transactions_rejected")
 
 
 def _month(moment: dt.datetime, zone: ZoneInfo) -> str:
@@ -64,7 +67,7 @@ def statistics(session: Session, principal: Principal, *, since: dt.date | None 
     start, end = _bounds(since, until, zone)
     rows: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {"enrolments": 0, "searches": 0, "candidates": 0, "hits": 0, "rejected": 0,
-                 "transmitted": 0, "hours": []})
+                 "transmitted": 0, "transactions_rejected": 0, "hours": []})
     for kind, category, at, candidates in session.execute(
             sa.select(Search.kind, Search.category, Search.requested_at, Search.candidates)
             .where(*_within(Search.requested_at, start, end))):
@@ -87,6 +90,12 @@ def statistics(session: Session, principal: Principal, *, since: dt.date | None 
         row = rows[(_month(registered, zone), category)]
         row["transmitted"] += 1
         row["hours"].append((transmitted - registered).total_seconds() / 3600)
+    for category, sent in session.execute(
+            sa.select(Subject.category, Transmission.sent_at)
+            .join(Subject, Subject.id == Transmission.subject_id)
+            .where(Transmission.result == CENTRAL_REJECTED,
+                   *_within(Transmission.sent_at, start, end))):
+        rows[(_month(sent, zone), category)]["transactions_rejected"] += 1
     out = []
     for (month, category), row in sorted(rows.items()):
         hours = row.pop("hours")
@@ -94,7 +103,8 @@ def statistics(session: Session, principal: Principal, *, since: dt.date | None 
                     "transmit_hours_median": round(stats.median(hours), 2) if hours else None,
                     "transmit_hours_max": round(max(hours), 2) if hours else None})
     totals = {k: sum(r[k] for r in out) for k in ("enrolments", "searches", "candidates", "hits",
-                                                   "rejected", "transmitted")}
+                                                   "rejected", "transmitted",
+                                                   "transactions_rejected")}
     audit.record(session, principal, "asylum.statistics", purpose=purpose, subject_type=SUBJECT,
                  query={"since": since.isoformat() if since else None,
                         "until": until.isoformat() if until else None},

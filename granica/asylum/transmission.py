@@ -51,6 +51,7 @@ from granica.biometrics.formats import (
     build_transaction,
     load_profile,
     read_transaction,
+    to_xml,
     validate,
 )
 from granica.biometrics.formats.tenprint import dat_date, finger_from_pixels, gmt_stamp
@@ -186,7 +187,7 @@ def _face(data: bytes) -> FaceImage:
 
 
 def encode(session: Session, subject: Subject, tcn: str, now: dt.datetime) -> bytes:
-    """The subject as an ANSI/NIST-ITL transaction (traditional encoding)."""
+    """The subject as an ANSI/NIST-ITL transaction (in the configured encoding)."""
     v = values()
     tot = v.tot.get(subject.category)
     if tot is None:
@@ -211,7 +212,12 @@ def encode(session: Session, subject: Subject, tcn: str, now: dt.datetime) -> by
                   fingers=[_finger(x, v) for x in _one_per_position(fingers)],
                   faces=[_face(subject.face)] if subject.face else [],
                   source_agency=header.ori, capture_date=captured)
-    return build_transaction(tp).to_bytes()
+    return encoded(build_transaction(tp), xml=settings.asylum_itl_encoding == "xml")
+
+
+def encoded(tx: Transaction, *, xml: bool) -> bytes:
+    """A transaction in the traditional or the XML encoding."""
+    return to_xml(tx) if xml else tx.to_bytes()
 
 
 # --- transmitting -----------------------------------------------------------------------
@@ -227,6 +233,9 @@ def transmit(session: Session, principal: Principal, reference: str) -> Transmis
     if settings.node_role != NATIONAL:
         raise ConflictError(f"this node's role is {settings.node_role}: only a national node "
                             "transmits to the central system", field="reference")
+    if settings.training:
+        raise ConflictError("a training node's subjects are synthetic: they are never sent "
+                            "to the central system", field="reference")
     subject = service.subject_by_reference(session, reference)
     if subject.state == ERASED:
         raise ConflictError(f"{reference} was erased: there is nothing to transmit",
@@ -260,7 +269,7 @@ def transmit(session: Session, principal: Principal, reference: str) -> Transmis
 def transmit_due(db: Database) -> dict[str, Any]:
     """The job: transmit every subject never sent, the earliest deadline first (those sent
     and waiting for the answer, or rejected and waiting for an officer, are left alone)."""
-    if get_settings().node_role != NATIONAL:
+    if get_settings().node_role != NATIONAL or get_settings().training:
         return {"sent": 0, "failed": []}
     sendable = list(values().tot)
     with db.session() as s:

@@ -303,3 +303,50 @@ def transmissions(
     for t in out["transmissions"]:
         typer.echo(f"  {t['tcn']}  sent {t['sent_at']}  {t['delivery'] or '-':<10} "
                    f"{t['result'] or 'no answer yet'}")
+
+
+training_app = typer.Typer(help="Training node (GRANICA_TRAINING=1): synthetic people and the "
+                           "trainees' scores.", no_args_is_help=True)
+app.add_typer(training_app, name="training")
+
+
+@training_app.command("seed")
+def training_seed(
+    subjects: Annotated[int, typer.Option("--subjects", min=1, max=100_000,
+                                          help="synthetic people to enrol")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """Enrol synthetic people in the training database (the gallery the exercises search);
+    a second run adds none of those already there."""
+    from granica.asylum import training
+
+    db = _database()
+    added = 0
+    for start in range(0, subjects, 10):
+        with db.session() as s:
+            added += training.seed_population(s, min(10, subjects - start), first=start)
+        print(f"{min(start + 10, subjects)}/{subjects} synthetic people", file=sys.stderr,
+              flush=True)
+    if as_json:
+        typer.echo(json.dumps({"subjects": subjects, "added": added}))
+    else:
+        typer.echo(f"{added} synthetic people enrolled ({subjects - added} were there already)")
+
+
+@training_app.command("scores")
+def training_scores(as_json: AsJson = False) -> None:
+    """Each trainee's checked exercises and points (GRANICA_TOKEN of a supervisor shows all)."""
+    from granica.asylum import training
+    from granica.cli._caller import caller
+
+    db = _database()
+    with db.session() as s:
+        rows = training.scores(s, caller(db, "training"))
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for r in rows:
+        typer.echo(f"{r['trainee']:<24} {r['exercises']:>4} exercise(s)  {r['points']:>5} / "
+                   f"{r['max_points']:<5} {100 * r['score']:.0f} %")
+    if not rows:
+        typer.echo("no exercise checked yet")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("granica.serve")
 
 DEMO_ALERT_COUNT = 10_000
+TRAINING_PEOPLE = 20  # synthetic people a training demo enrols (the exercises' gallery)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     import uvicorn
 
     from granica.api.app import create_app
+    from granica.audit.appender import start_appender
     from granica.exchange.worker import DeliveryWorker
     from granica.jobs import Scheduler
     from granica.ops.logging import configure_logging
@@ -134,7 +136,8 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     scheduler = Scheduler(db) if jobs else None
     # Messages to and from other nodes (SIRENE bureaux, the central system): delivered
     # off the request path, retried while a peer is down.
-    delivery = DeliveryWorker(db)
+    # (none on a training node: its data are synthetic and go nowhere)
+    delivery = None if settings.training else DeliveryWorker(db)
     config = uvicorn.Config(
         app, host=host or settings.host, port=port or settings.port, log_config=None,
         access_log=False, server_header=False, proxy_headers=False,
@@ -145,13 +148,18 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
                                           "domains": app.state.mounted_domains}})
     if scheduler is not None:
         scheduler.start()
-    delivery.start()
+    # audit rows are chained off the request path, woken by each commit (granica.audit.appender)
+    appender = start_appender(db.engine)
+    if delivery is not None:
+        delivery.start()
     try:
         server.run()
     finally:
-        delivery.stop()
+        if delivery is not None:
+            delivery.stop()
         if scheduler is not None:
             scheduler.stop()
+        appender.stop()
         db.dispose()
 
 
@@ -187,6 +195,15 @@ def prepare_demo(count: int = DEMO_ALERT_COUNT, echo: Any = print) -> Database:
     from granica.border.demo import seed_demo_border
 
     echo(f"Demo border crossing points: {seed_demo_border(db)} added.")
+    if settings.training:
+        from granica.asylum.training import seed_population
+
+        for first in range(0, TRAINING_PEOPLE, 5):
+            with db.session() as s:
+                seed_population(s, 5, first=first)
+            echo(f"Training: {first + 5}/{TRAINING_PEOPLE} synthetic people in the fingerprint "
+                 "database")
+        echo("TRAINING NODE: synthetic data only; the live node's data are not here.")
     return db
 
 

@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
         role: Annotated[Role | None, typer.Option(
             help="national node, or the stand-in EURODAC central system (GRANICA_NODE_ROLE)")
         ] = None,
+        training: Annotated[bool, typer.Option(
+            "--training", help="a training node: its own data folder and database "
+            "(<data_dir>/training), a banner on every page (GRANICA_TRAINING)")] = False,
     ) -> None:
         """Serve the API and the pages on the configured database.
 
@@ -32,12 +35,9 @@ def register(app: typer.Typer) -> None:
         from granica.cli.serve import serve
 
         if role is not None:
-            import os
-
-            from granica.settings import reset_settings
-
-            os.environ["GRANICA_NODE_ROLE"] = role.value
-            reset_settings()
+            _environ("GRANICA_NODE_ROLE", role.value)
+        if training:
+            _environ("GRANICA_TRAINING", "1")
         serve(host, port, jobs=jobs, migrate=migrate)
 
     @app.command("demo")
@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
         port: Annotated[int | None, typer.Option(help="port")] = None,
         serve: Annotated[bool, typer.Option(help="start the server after seeding")] = True,
+        training: Annotated[bool, typer.Option(
+            "--training", help="a training node in ./granica-data/training instead, with "
+            "synthetic people in its fingerprint database")] = False,
     ) -> None:
         """Demo node: embedded database with demo users and alerts, served on port 8000.
 
@@ -55,4 +58,15 @@ def register(app: typer.Typer) -> None:
         """
         from granica.cli.serve import demo
 
+        if training:
+            _environ("GRANICA_TRAINING", "1")
         demo(count, host, port, start_server=serve)
+
+
+def _environ(name: str, value: str) -> None:
+    import os
+
+    from granica.settings import reset_settings
+
+    os.environ[name] = value
+    reset_settings()

@@ -17,6 +17,7 @@ class NavItem:
     permission: str | None = None  # shown only to users holding it; None: everyone logged in
     any_of: tuple[str, ...] = ()  # alternatively: shown to holders of any of these
     order: int = 100
+    training_only: bool = False  # shown only on a training node (GRANICA_TRAINING)
 
 
 _items: list[NavItem] = []
@@ -31,8 +32,13 @@ def register(items: Iterable[NavItem]) -> None:
 def allowed(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
+    from granica.settings import get_settings
+
+    training = get_settings().training
     out = []
     for item in _items:
+        if item.training_only and not training:
+            continue
         if item.permission and not principal.can(item.permission):
             continue
         if item.any_of and not any(principal.can(p) for p in item.any_of):

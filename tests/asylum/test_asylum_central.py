@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 
 from granica import clock
 from granica.asylum import central, service, transmission
+from granica.asylum import statistics as asylum_statistics
 from granica.asylum.central_models import (
     HIT,
     NO_HIT,
@@ -43,6 +44,7 @@ from granica.asylum.central_models import (
 from granica.asylum.gallery import forget_galleries
 from granica.asylum.models import Subject
 from granica.audit.signing import create_key_file, load_private_key
+from granica.auth.principal import system_principal
 from granica.biometrics.formats import TaggedRecord, read_transaction
 from granica.errors import ValidationError
 from granica.exchange import models as xm
@@ -211,6 +213,9 @@ def test_asylum_transmission_rules_in_one_process(
                for f in rejected.faults), rejected.faults
     unreadable = answered(db, f"{second}T901")
     assert unreadable.result == REJECTED and unreadable.faults[0]["rule"] == "structure"
+    with db.session() as s:  # the monthly statistics count the central's rejections
+        stats = asylum_statistics.statistics(s, system_principal("test"))
+        assert stats["totals"]["transactions_rejected"] == 2
     with db.session() as s:
         assert service.subject_by_reference(s, second).transmitted_at == T0  # from its first
 
@@ -246,6 +251,35 @@ def test_asylum_transmission_rules_in_one_process(
         assert s.scalar(sa.select(sa.func.count()).select_from(CentralRecord)) == 2
         # every message of both sides was handled (none left failed for an operator)
         assert set(s.scalars(sa.select(xm.InboxMessage.state))) == {xm.HANDLED}
+
+
+def test_asylum_transmission_in_the_xml_encoding(
+        database: Database, two_sides: Callable[[str], None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """GRANICA_ASYLUM_ITL_ENCODING=xml: the transaction travels in the XML encoding, passes
+    the profile, and the central system answers (no hit, then a hit) in XML too."""
+    db, be = database, two_sides
+    monkeypatch.setenv("GRANICA_ASYLUM_ITL_ENCODING", "xml")
+    be("RS")
+    first = enrolled(db, [101, 102, 103], 1)
+    out = sent(db, first)
+    raw = base64.b64decode(body_of(db, out)["transaction"])
+    assert raw.startswith(b"<?xml") and b"itl:PackageFingerprintImageRecord" in raw
+    tx = read_transaction(raw)
+    assert tx.header.value(9) == out.tcn and transmission.faults_of(tx, len(raw)) == []
+    assert sorted(r.type for r in tx.records).count(14) == 10
+    round_trip(db, be)
+    assert answered(db, out.tcn).result == NO_HIT
+    second = enrolled(db, [101, 102, 103], 3)
+    out2 = sent(db, second)
+    round_trip(db, be)
+    hit = answered(db, out2.tcn)
+    assert hit.result == HIT and [c["reference"] for c in hit.candidates] == [first]
+    with db.session() as s:
+        answers = [json.loads(m.envelope)["body"]["transaction"] for m in s.scalars(
+            sa.select(xm.OutboxMessage).where(xm.OutboxMessage.recipient == "RS"))]
+    assert len(answers) == 2
+    assert all(base64.b64decode(a).startswith(b"<?xml") for a in answers)
 
 
 def test_asylum_transmit_refuses_what_cannot_go(

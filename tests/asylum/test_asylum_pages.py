@@ -157,6 +157,12 @@ def page_message_ids() -> set[str]:
     book = rules()
     ids.update(c.label for c in book.categories.values())
     ids.update(book.missing_reasons.values())
+    # the training node's data texts (exercise kinds, the cards' notes, the scores' chart)
+    from granica.asylum import pages_training, training
+
+    ids.update(pages_training.KIND_LABELS.values())
+    ids.update(training.MISSING_STORIES.values())
+    ids.update((training.QUALITY_NOTE, "Share of the possible points per trainee"))
     return {i for i in ids if i}
 
 
