@@ -38,6 +38,7 @@ from granica.asylum.central_models import (
 from granica.asylum.transmission import (
     ANSWER,
     CENTRAL,
+    UPDATE_ACTIONS,
     Values,
     describe,
     encoded,
@@ -64,7 +65,7 @@ from granica.errors import GranicaError, ValidationError
 from granica.exchange import service as exchange
 from granica.exchange.envelope import Envelope
 from granica.settings import get_settings
-from granica.storage import database_key, new_id
+from granica.storage import Database, database_key, new_id
 
 log = logging.getLogger("granica.asylum.central")
 
@@ -178,7 +179,8 @@ def _compare(session: Session, category: Category, probes: list[Probe],
     out: list[dict[str, Any]] = []
     for record_id, score, _fingers in ranked:
         r = records.get(record_id)
-        if r is None or score < threshold or not category.compares_with(r.category, False):
+        if r is None or score < threshold or \
+                not category.compares_with(r.category, r.marked_at is not None):
             continue
         out.append({"reference": r.reference, "score": round(float(score), 4),
                     "member_state": r.origin, "category": r.category})
@@ -304,6 +306,76 @@ def receive_transaction(session: Session, envelope: Envelope) -> None:
                  details={"sender": envelope.sender, "tcn": tcn, "result": result,
                           "faults": [f["rule"] for f in faults], "reference": reference,
                           "stored": stored is not None})
+
+
+def receive_update(session: Session, envelope: Envelope) -> None:
+    """A national node marked (protection granted) or erased in advance a subject it had
+    sent: the record follows. Only the node that sent a record may change it; anything else
+    is logged and audited as refused (the message is still taken, once)."""
+    body = envelope.body
+    reference, action = str(body.get("reference") or "")[:40], str(body.get("action") or "")
+    record = session.scalars(sa.select(CentralRecord)
+                             .where(CentralRecord.reference == reference)).first()
+    refused = None
+    if action not in UPDATE_ACTIONS:
+        refused = f"unknown action {action[:20]!r}"
+    elif record is None:
+        refused = "no record with this reference"
+    elif record.origin != envelope.sender:
+        refused = f"the record was sent by {record.origin}, not {envelope.sender}"
+    if refused is not None or record is None:
+        log.warning("update refused", extra={"fields": {"sender": envelope.sender,
+                                                        "reference": reference,
+                                                        "why": refused}})
+        audit.record(session, system_principal("central system"), "asylum.central.update",
+                     purpose="central system", subject_type=RECORD,
+                     details={"sender": envelope.sender, "reference": reference,
+                              "action": action[:20], "refused": refused})
+        return
+    now = clock.now()
+    if action == "mark":
+        record.marked_at = record.marked_at or now
+        record.updated_at = now
+    else:
+        _erase_record(session, record)
+    audit.record(session, system_principal("central system"), "asylum.central.update",
+                 purpose="central system", subject_type=RECORD, subject_ids=[record.id],
+                 details={"sender": envelope.sender, "reference": reference, "action": action,
+                          "reason": str(body.get("reason") or "")[:300]})
+
+
+def _erase_record(session: Session, record: CentralRecord) -> None:
+    """The record, its fingers and the transactions' content go; the transactions' rows
+    (who sent what when, and the answer) stay for the audit."""
+    session.execute(sa.delete(CentralFinger).where(CentralFinger.record_id == record.id))
+    session.execute(sa.update(CentralTransaction)
+                    .where(CentralTransaction.reference == record.reference)
+                    .values(content=None))
+    gallery = _galleries.get(database_key(session))
+    gallery.remove_subjects([record.id])
+    session.delete(record)
+    session.flush()
+
+
+def retention_due(db: Database) -> dict[str, Any]:
+    """The central system's job: erase the records whose retention period has ended (counted
+    from the date of fingerprinting, by category, as the national node counts it)."""
+    if get_settings().node_role != CENTRAL:
+        return {"erased": 0}
+    now = clock.now()
+    with db.session() as s:
+        due = list(s.scalars(sa.select(CentralRecord).where(
+            CentralRecord.retained_until.is_not(None), CentralRecord.retained_until < now)
+            .limit(1000)))
+        for record in due:
+            _erase_record(s, record)
+        if due:
+            audit.record(s, system_principal("central system retention"),
+                         "asylum.central.retention", purpose="central system",
+                         subject_type=RECORD, subject_ids=[r.id for r in due],
+                         result_count=len(due),
+                         details={"references": [r.reference for r in due][:1000]})
+    return {"erased": len(due)}
 
 
 def _probes(prints: list[tuple[int, Template | None, bytes | None, str | None]]) -> list[Probe]:

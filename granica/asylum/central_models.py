@@ -64,6 +64,8 @@ class CentralRecord(Base):
     received_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     retained_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # protection granted, as the sending node said (compared as marked data, 2024 Art 27)
+    marked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class CentralFinger(Base):

@@ -53,6 +53,8 @@ STATES = {"pending": "waiting for an expert", "disputed": "for a second expert",
           "active": "active", "blocked": "blocked", "erased": "erased"}
 DECISION_LABELS = {"confirmed": "Confirmed: the same finger", "rejected": "Rejected: not the "
                    "same finger", "inconclusive": "Inconclusive: a second expert decides"}
+ANSWERS = {"hit": "hit: the person is known", "no_hit": "no hit",
+           "rejected": "rejected by the central system"}
 MAX_FILES = 20
 MORE_ROUTERS = (pages_training.router,)
 NAV_ITEMS += pages_training.NAV_ITEMS
@@ -77,7 +79,7 @@ def local(value: str | dt.datetime | None) -> str:
 def common() -> dict[str, Any]:
     book = rules()
     return {"local": local, "fingers": FINGERS, "states": STATES, "book": book,
-            "decision_labels": DECISION_LABELS}
+            "decision_labels": DECISION_LABELS, "answers": ANSWERS}
 
 
 # --- enrolment ---------------------------------------------------------------------------

@@ -650,6 +650,10 @@ def subject_view(session: Session, principal: Principal, reference: str) -> dict
                                    .order_by(Finger.position)))
     corrections = list(session.scalars(sa.select(Correction).where(Correction.subject_id == s.id)
                                        .order_by(Correction.corrected_at)))
+    from granica.asylum.central_models import Transmission  # the central's answers
+
+    sent = list(session.scalars(sa.select(Transmission).where(Transmission.subject_id == s.id)
+                                .order_by(Transmission.sent_at, Transmission.tcn)))
     audit.record(session, principal, "asylum.read", purpose="asylum procedure",
                  subject_type=SUBJECT, subject_ids=[s.id], result_count=1)
     return {
@@ -668,6 +672,10 @@ def subject_view(session: Session, principal: Principal, reference: str) -> dict
         "corrections": [{"field": c.field, "old": c.old_value, "new": c.new_value,
                          "reason": c.reason, "by": c.corrected_by,
                          "at": c.corrected_at.isoformat()} for c in corrections],
+        "transmissions": [{"tcn": t.tcn, "sent_at": _iso(t.sent_at),
+                           "answered_at": _iso(t.answered_at), "result": t.result,
+                           "candidates": [c.get("reference") for c in t.candidates],
+                           "faults": [f.get("message") for f in t.faults]} for t in sent],
     }
 
 
@@ -692,9 +700,17 @@ def mark(session: Session, principal: Principal, reference: str, reason: str) ->
         raise ConflictError(f"{reference} is already marked", field="reference")
     _need_reason(reason)
     s.marked_at, s.marked_reason, s.updated_at = clock.now(), reason.strip()[:300], clock.now()
+    told = _tell_central(session, s, "mark", s.marked_reason)
     audit.record(session, principal, "asylum.mark", purpose="asylum procedure",
-                 subject_type=SUBJECT, subject_ids=[s.id], details={"reason": s.marked_reason})
+                 subject_type=SUBJECT, subject_ids=[s.id],
+                 details={"reason": s.marked_reason, "central_notified": told})
     return s
+
+
+def _tell_central(session: Session, s: Subject, action: str, reason: str) -> bool:
+    from granica.asylum.transmission import notify_central  # it builds on this module
+
+    return notify_central(session, s, action, reason)
 
 
 def block(session: Session, principal: Principal, reference: str, reason: str) -> Subject:
@@ -734,8 +750,10 @@ def erase(session: Session, principal: Principal, reference: str, reason: str) -
     _need_reason(reason)
     _erase(session, s, f"advance erasure: {reason.strip()}")
     gallery_for(session).remove_subjects([s.id])
+    told = _tell_central(session, s, "erase", reason.strip())
     audit.record(session, principal, "asylum.erase", purpose="asylum procedure",
-                 subject_type=SUBJECT, subject_ids=[s.id], details={"reason": reason.strip()})
+                 subject_type=SUBJECT, subject_ids=[s.id],
+                 details={"reason": reason.strip(), "central_notified": told})
     return s
 
 

@@ -66,6 +66,8 @@ log = logging.getLogger("granica.asylum")
 
 TRANSACTION = "asylum.transaction"  # exchange kind: a subject sent to the central system
 ANSWER = "asylum.answer"  # exchange kind: the central system's answer
+UPDATE = "asylum.update"  # exchange kind: a transmitted subject marked or erased nationally
+UPDATE_ACTIONS = ("mark", "erase")
 VALUES = Path(__file__).with_name("transmission.toml")
 NATIONAL = "national"
 CENTRAL = "eurodac-central"
@@ -264,6 +266,24 @@ def transmit(session: Session, principal: Principal, reference: str) -> Transmis
                           "resend": earlier > 0, "bytes": len(data)})
     session.flush()
     return row
+
+
+def notify_central(session: Session, subject: Subject, action: str, reason: str) -> bool:
+    """Tell the central system that a subject it holds was marked (protection granted) or
+    erased in advance, so that its record follows; in the same transaction as the change.
+    Returns whether a message was queued (not for a subject never transmitted, nor on a
+    training node)."""
+    if action not in UPDATE_ACTIONS:
+        raise ValueError(f"unknown update {action!r}")
+    settings = get_settings()
+    if settings.node_role != NATIONAL or settings.training:
+        return False
+    if not session.scalar(sa.select(sa.func.count()).select_from(Transmission)
+                          .where(Transmission.subject_id == subject.id)):
+        return False
+    exchange.send(session, settings.asylum_central_peer, UPDATE, conversation(subject.reference),
+                  {"reference": subject.reference, "action": action, "reason": reason[:300]})
+    return True
 
 
 def transmit_due(db: Database) -> dict[str, Any]:

@@ -13,6 +13,7 @@ while its outbox holds a transaction and between a send and its acknowledgement.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -37,12 +38,14 @@ from granica.asylum.central_models import (
     HIT,
     NO_HIT,
     REJECTED,
+    CentralFinger,
     CentralRecord,
     CentralTransaction,
     Transmission,
 )
 from granica.asylum.gallery import forget_galleries
 from granica.asylum.models import Subject
+from granica.audit.models import AuditEntry
 from granica.audit.signing import create_key_file, load_private_key
 from granica.auth.principal import system_principal
 from granica.biometrics.formats import TaggedRecord, read_transaction
@@ -253,6 +256,83 @@ def test_asylum_transmission_rules_in_one_process(
         assert set(s.scalars(sa.select(xm.InboxMessage.state))) == {xm.HANDLED}
 
 
+def test_asylum_marking_erasure_and_retention_reach_the_central_system(
+        database: Database, two_sides: Callable[[str], None]) -> None:
+    """A transmitted subject marked nationally is marked at the central system, and erased
+    there when erased in advance (no longer found); a subject never transmitted sends
+    nothing; an update from a node that did not send the record is refused; the central
+    system's own retention job erases what has expired, and nothing else."""
+    db, be = database, two_sides
+    first, second = enrolled(db, [101, 102], 1), enrolled(db, [103, 104], 1)
+    never = enrolled(db, [105], 1)
+    sent(db, first)
+    sent(db, second)
+    round_trip(db, be)
+
+    def record(reference: str) -> CentralRecord | None:
+        with db.session() as s:
+            row = s.scalars(sa.select(CentralRecord)
+                            .where(CentralRecord.reference == reference)).first()
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    def outbox() -> int:
+        with db.session() as s:
+            return s.scalar(sa.select(sa.func.count()).select_from(xm.OutboxMessage)) or 0
+
+    manager = system_principal("asylum office")
+    with db.session() as s:
+        service.mark(s, manager, first, "international protection granted")
+    queued = outbox()
+    with db.session() as s:
+        service.mark(s, manager, never, "international protection granted")
+    assert outbox() == queued  # never transmitted: nothing to tell
+    assert deliver(db, be, CENTRAL) == ["accepted"]
+    be("RS")
+    marked = record(first)
+    assert marked is not None and marked.marked_at == T0 and record(second) is not None
+
+    # an update for a record another node sent is refused and audited
+    be(CENTRAL)
+    with db.session() as s:
+        central.receive_update(s, Envelope(id=str(uuid.uuid4()), sender="HU", recipient=CENTRAL,
+                                           kind=transmission.UPDATE, conversation="x", seq=1,
+                                           created_at=T0, body={"reference": second,
+                                                                "action": "erase"}))
+    with db.session() as s:
+        updates = s.scalars(sa.select(AuditEntry.details).where(
+            AuditEntry.action == "asylum.central.update")).all()
+        assert any("not HU" in str(d) for d in updates), updates
+    assert record(second) is not None
+    be("RS")
+
+    with db.session() as s:
+        service.erase(s, manager, first, "became a citizen of a Member State")
+    assert deliver(db, be, CENTRAL) == ["accepted"]
+    be("RS")
+    assert record(first) is None
+    with db.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(CentralFinger)
+                        .where(CentralFinger.template.is_not(None))) == 2  # the second's
+        assert s.scalars(sa.select(CentralTransaction.content)
+                         .where(CentralTransaction.reference == first)).all() == [None]
+    again = enrolled(db, [101, 102], 2)  # the erased person's fingers: no hit any more
+    out = sent(db, again)
+    round_trip(db, be)
+    assert answered(db, out.tcn).result == NO_HIT
+
+    # the central system's retention: applicants are kept 10 years from fingerprinting
+    be(CENTRAL)
+    clock.freeze(T0 + dt.timedelta(days=365 * 10 - 30))
+    assert central.retention_due(db) == {"erased": 0}
+    clock.freeze(T0 + dt.timedelta(days=365 * 10 + 5))
+    assert central.retention_due(db) == {"erased": 2}  # the second and the new one
+    assert record(second) is None and record(again) is None
+    be("RS")
+    assert central.retention_due(db) == {"erased": 0}  # a national node has no such job
+
+
 def test_asylum_transmission_in_the_xml_encoding(
         database: Database, two_sides: Callable[[str], None],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -280,6 +360,9 @@ def test_asylum_transmission_in_the_xml_encoding(
             sa.select(xm.OutboxMessage).where(xm.OutboxMessage.recipient == "RS"))]
     assert len(answers) == 2
     assert all(base64.b64decode(a).startswith(b"<?xml") for a in answers)
+    with db.session() as s:  # the subject's view shows the central system's answer
+        view = service.subject_view(s, OFFICER, second)["transmissions"]
+    assert [(t["tcn"], t["result"], t["candidates"]) for t in view] == [(out2.tcn, HIT, [first])]
 
 
 def test_asylum_transmit_refuses_what_cannot_go(

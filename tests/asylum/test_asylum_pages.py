@@ -161,6 +161,9 @@ def page_message_ids() -> set[str]:
     from granica.asylum import pages_training, training
 
     ids.update(pages_training.KIND_LABELS.values())
+    from granica.asylum.pages import ANSWERS
+
+    ids.update(ANSWERS.values())
     ids.update(training.MISSING_STORIES.values())
     ids.update((training.QUALITY_NOTE, "Share of the possible points per trainee"))
     return {i for i in ids if i}

@@ -1,4 +1,5 @@
-"""Asylum training: the exercises given to trainees on a training node, with their scores.
+"""Asylum training: the exercises given to trainees on a training node, with their scores;
+and the central system's records keep when the sending node marked them.
 
 Revision ID: 0009_asylum_training
 Revises: 0008_asylum_central
@@ -33,9 +34,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('asylum_training_exercise', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_asylum_training_exercise_trainee'), ['trainee'], unique=False)
+    with op.batch_alter_table('asylum_central_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('marked_at', granica.storage.UTCDateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('asylum_central_record', schema=None) as batch_op:
+        batch_op.drop_column('marked_at')
     with op.batch_alter_table('asylum_training_exercise', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asylum_training_exercise_trainee'))
 
