@@ -29,6 +29,7 @@ from granica.errors import (
     ValidationError,
 )
 from granica.settings import get_settings
+from granica.sis import compatibility
 from granica.sis.categories import (
     CATEGORIES,
     NATIONAL_LIST_CATEGORIES,
@@ -290,6 +291,7 @@ def create_alert(session: Session, principal: Principal, payload: dict[str, Any]
             field="issuing_country")
     checked.schengen_id = checked.schengen_id or _new_schengen_id(country)
     _check_duplicate(session, checked, country)
+    compatibility.check(session, checked.category, checked.data)
     now = clock.now()
     alert = Alert(
         id=new_id(), schengen_id=checked.schengen_id, issuing_country=country,
@@ -318,6 +320,7 @@ def update_alert(session: Session, principal: Principal, alert_id: str, payload:
     data = check_data(category, payload.get("data", payload))
     checked = CheckedAlert(category, data, None, None, None, False, None, None)
     _check_duplicate(session, checked, alert.issuing_country, exclude=alert.id)
+    compatibility.check(session, checked.category, checked.data, exclude=alert.id)
     alert.data = data
     alert.summary = summary_of(category, data)
     for k, v in _person_columns(data).items():

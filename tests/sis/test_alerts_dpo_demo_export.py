@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from granica.auth.principal import Principal
+from granica.auth.principal import Principal, system_principal
 from granica.dpo.registry import SubjectQuery
 from granica.sis import service
 from granica.sis.demo import seed_demo_alerts
@@ -26,8 +26,13 @@ def test_subject_data_for_the_dpo_withholds_discreet_checks(database: Database, 
     discreet["category"] = "discreet_check"
     discreet["data"] = {k: v for k, v in discreet["data"].items() if k != "warrant_reference"}
     discreet["data"]["identity_documents"] = [{"type": "passport", "number": "008123456", "country": "RS"}]
+    # a return alert on the same person (an arrest alert could not stand beside a discreet
+    # check: granica/sis/compatibility.toml)
+    returned = arrest_payload(last_day_voluntary_departure="2026-09-30")
+    returned["category"] = "return"
+    returned["data"].pop("warrant_reference")
     with database.session() as s:
-        a = service.create_alert(s, officer, arrest_payload(), purpose="t")
+        a = service.create_alert(s, system_principal("test"), returned, purpose="t")
         b = service.create_alert(s, officer, discreet, purpose="t")
     with database.session() as s:
         found = subject_data(s, SubjectQuery(surname="Јовановић", given_names="Ђорђе",
