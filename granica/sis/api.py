@@ -19,6 +19,7 @@ from granica.sis.schemas import (
     AlertIn,
     AlertOut,
     Assessment,
+    HideIn,
     HitIn,
     ImportReportOut,
     LinkIn,
@@ -172,6 +173,15 @@ def flag(alert_id: str, body: Reason, session: DbSession, principal: CurrentPrin
          purpose: StatedPurpose) -> dict[str, Any]:
     """Flag the alert: its action is not executed in this country."""
     return service.flag_alert(session, principal, alert_id, reason=body.reason, purpose=purpose)
+
+
+@router.post("/{alert_id}/hide", response_model=AlertOut, responses=ON_ALERT)
+def hide(alert_id: str, body: HideIn, session: DbSession, principal: CurrentPrincipal,
+         purpose: StatedPurpose) -> dict[str, Any]:
+    """Hide a national arrest alert from end users for an operation (at most 48 hours; hide
+    again to renew); only the SIRENE Bureau sees it meanwhile."""
+    return service.hide_alert(session, principal, alert_id, hours=body.hours, reason=body.reason,
+                              purpose=purpose)
 
 
 @router.post("/{alert_id}/links", response_model=AlertOut, responses=ON_ALERT)

@@ -1,4 +1,5 @@
-"""The alert register's scheduled jobs: review-date warnings and deletion at expiry."""
+"""The alert register's scheduled jobs: review-date warnings, deletion at expiry, and the end
+of an arrest alert's hiding for an operation."""
 
 from __future__ import annotations
 
@@ -31,7 +32,15 @@ def delete_expired(db: Database) -> int:
         return service.delete_expired(s, system_principal("alert expiry"))
 
 
+def unhide_expired(db: Database) -> int:
+    """Hidden arrest alerts whose 48 hours are over are shown to end users again."""
+    with db.session() as s:
+        return service.unhide_expired(s, system_principal("end of hiding"))
+
+
 register("sis.review_warnings", review_warnings, dt.timedelta(hours=1),
          "warn about alerts whose review date is within 4 months")
 register("sis.delete_expired", delete_expired, dt.timedelta(hours=1),
          "delete alerts past their review date (the audit trail stays)")
+register("sis.unhide_expired", unhide_expired, dt.timedelta(minutes=5),
+         "show again the arrest alerts whose hiding for an operation has ended")

@@ -33,6 +33,9 @@ class Alert(Base):
     supplementary_information: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     # made temporarily unavailable to end users (Art 26(4)): only SIRENE sees it
     sirene_only: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # until when an arrest alert stays hidden for an operation (48 hours, renewable: CH 25a,
+    # 26(1bis)); None: as entered, until changed
+    hidden_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     summary: Mapped[str] = mapped_column(sa.String(300))
     date_of_birth: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
     sex: Mapped[str | None] = mapped_column(sa.String(1), nullable=True)

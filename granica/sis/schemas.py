@@ -48,6 +48,13 @@ class Assessment(BaseModel):
     reason: str = Field(min_length=10, max_length=1000, pattern=r"\S")
 
 
+class HideIn(BaseModel):
+    """Hide an arrest alert for an operation: how long (at most 48 hours) and what for."""
+
+    hours: float = Field(default=48, gt=0, le=48)
+    reason: str = Field(min_length=5, max_length=1000, pattern=r"\S")
+
+
 class LinkIn(BaseModel):
     other_alert_id: str = Field(max_length=40)
     reason: str = Field(min_length=1, max_length=1000)

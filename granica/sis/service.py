@@ -75,6 +75,7 @@ from granica.sis.visibility import (
     can_see,
     effective_action,
     flags_of,
+    hiding_over,
     is_foreign,
     load_alert,
     require_national,
@@ -99,6 +100,8 @@ _ALERT_TABLE = cast(sa.Table, Alert.__table__)
 _KEY_TABLE = cast(sa.Table, AlertNameKey.__table__)
 _IDENT_TABLE = cast(sa.Table, AlertIdentifier.__table__)
 MAX_LINE_BYTES = 256 * 1024
+HIDE_HOURS = 48  # an arrest alert hidden for an operation, at most, each time (CH 25a, 26(1bis))
+HIDEABLE = ("arrest",)
 
 
 # --- what other domains read (granica.border) ---------------------------------------------
@@ -171,7 +174,9 @@ def alert_view(session: Session, principal: Principal, alert: Alert) -> dict[str
         "warnings": alert_warnings(category, alert, flags, len(misused)),
         "summary": alert.summary,
         "data": dict(alert.data),
-        "sirene_only": alert.sirene_only,
+        "sirene_only": alert.sirene_only and not hiding_over(alert),
+        "hidden_until": alert.hidden_until.isoformat()
+        if alert.hidden_until is not None and not hiding_over(alert) else None,
         "review_date": alert.review_date.isoformat(),
         "created_at": alert.created_at.isoformat(),
         "created_by": alert.created_by,
@@ -377,6 +382,57 @@ def flag_alert(session: Session, principal: Principal, alert_id: str, *, reason:
     audit.record(session, principal, "alerts.flag", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details={"reason": reason})
     return alert_view(session, principal, alert)
+
+
+def hide_alert(session: Session, principal: Principal, alert_id: str, *, hours: float,
+               reason: str, purpose: str) -> dict[str, Any]:
+    """Make a national arrest alert unavailable to end users for an operation: only the SIRENE
+    Bureau sees it, for at most 48 hours from now; hiding it again renews it by as much.
+    The participating states are told through the SIRENE Bureau (the reason is audited)."""
+    alert = load_alert(session, alert_id)
+    audit.require(session, principal, "alerts.validate", action="alerts.hide", subject_type=SUBJECT,
+                  subject_ids=[alert.id], purpose=purpose, what="hide alerts for an operation")
+    require_national(session, principal, alert, "alerts.hide", purpose)
+    if alert.category not in HIDEABLE:
+        raise ValidationError(f"alert {alert.schengen_id} is a {get_category(alert.category).label} "
+                              "alert: only arrest alerts are hidden for an operation",
+                              field="alert_id")
+    if alert.status != "active":
+        raise ConflictError(f"alert {alert.schengen_id} is a draft: validate it first",
+                            field="alert_id")
+    if not 0 < hours <= HIDE_HOURS:
+        raise ValidationError(f"field 'hours': {hours:g} is not within 0 to {HIDE_HOURS} hours (hide "
+                              "again before the end to renew)", field="hours")
+    reason = (reason or "").strip()
+    if len(reason) < 5 or len(reason) > 1000:
+        raise ValidationError("field 'reason': name the operation the alert is hidden for "
+                              "(5-1000 characters)", field="reason")
+    now = clock.now()
+    renewed = alert.sirene_only and alert.hidden_until is not None and not hiding_over(alert)
+    if alert.sirene_only and alert.hidden_until is None:
+        raise ConflictError(f"alert {alert.schengen_id} was entered for the SIRENE Bureau only: "
+                            "it is hidden already, with no end", field="alert_id")
+    alert.sirene_only, alert.hidden_until = True, now + dt.timedelta(hours=hours)
+    alert.updated_at = now
+    session.flush()
+    audit.record(session, principal, "alerts.hide", purpose=purpose, subject_type=SUBJECT,
+                 subject_ids=[alert.id], details={"reason": reason, "hours": hours,
+                                                  "until": alert.hidden_until.isoformat(),
+                                                  "renewed": renewed})
+    return alert_view(session, principal, alert)
+
+
+def unhide_expired(session: Session, principal: Principal) -> int:
+    """Alerts whose hiding for an operation has ended are available to end users again."""
+    now = clock.now()
+    due = list(session.scalars(sa.select(Alert).where(
+        Alert.hidden_until.is_not(None), Alert.hidden_until <= now)))
+    for alert in due:
+        alert.sirene_only, alert.hidden_until, alert.updated_at = False, None, now
+    if due:
+        audit.record(session, principal, "alerts.unhide", purpose="end of hiding",
+                     subject_type=SUBJECT, subject_ids=[a.id for a in due], result_count=len(due))
+    return len(due)
 
 
 def link_alerts(session: Session, principal: Principal, alert_id: str, other_id: str, *,

@@ -32,7 +32,8 @@ INPUT_KEYS = {"category", "data", "schengen_id", "issuing_country", "supplementa
               "sirene_only", "status", "review_date"}
 READ_ONLY_KEYS = {"alert_id", "kind", "category_label", "summary", "action_to_be_taken",
                   "warnings", "created_at", "created_by", "validated_at", "validated_by",
-                  "flags", "links", "misused_identity", "legal_basis", "updated_at"}
+                  "flags", "links", "misused_identity", "legal_basis", "updated_at",
+                  "hidden_until"}  # a hiding for an operation is not carried by an import
 
 
 class DuplicateAlertError(ValidationError):

@@ -33,10 +33,17 @@ def can_see(principal: Principal, alert: Any) -> bool:
     category = CATEGORIES.get(alert.category)
     if category is None or not principal.can(category.read_permission):
         return False
-    if alert.sirene_only and not principal.can(READ_SUPPLEMENTARY):
+    if alert.sirene_only and not principal.can(READ_SUPPLEMENTARY) and not hiding_over(alert):
         return False
     # drafts are seen by those who enter and validate them, nobody else
     return alert.status != "draft" or principal.can("alerts.enter") or principal.can("alerts.validate")
+
+
+def hiding_over(alert: Any) -> bool:
+    """An alert hidden for an operation is seen again once its time is up (whether or not
+    the job has cleared the mark yet)."""
+    until = getattr(alert, "hidden_until", None)
+    return until is not None and until <= clock.now()
 
 
 def is_foreign(alert: Any) -> bool:

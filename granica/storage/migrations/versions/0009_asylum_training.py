@@ -1,5 +1,6 @@
 """Asylum training: the exercises given to trainees on a training node, with their scores;
-and the central system's records keep when the sending node marked them.
+the central system's records keep when the sending node marked them; and an alert hidden
+for an operation keeps until when (granica.sis).
 
 Revision ID: 0009_asylum_training
 Revises: 0008_asylum_central
@@ -37,9 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table('asylum_central_record', schema=None) as batch_op:
         batch_op.add_column(sa.Column('marked_at', granica.storage.UTCDateTime(timezone=True),
                                       nullable=True))
+    with op.batch_alter_table('sis_alert', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hidden_until', granica.storage.UTCDateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('sis_alert', schema=None) as batch_op:
+        batch_op.drop_column('hidden_until')
     with op.batch_alter_table('asylum_central_record', schema=None) as batch_op:
         batch_op.drop_column('marked_at')
     with op.batch_alter_table('asylum_training_exercise', schema=None) as batch_op:
