@@ -44,14 +44,18 @@ class FormSpec:
     attachments_required: int = 0
     flags_alert: bool = False
     notice_reply_hours: dict[str, float] = field(default_factory=dict)
+    # the field whose value picks the time to answer from `notice_reply_hours`
+    reply_hours_field: str = "notice"
+    # what no answer by the deadline counts as ("" = an overdue answer, as usual)
+    silence: str = ""
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def reply_hours_for(self, fields: dict[str, Any]) -> float:
         """How long the other bureau has to answer this form (0: no answer is asked)."""
-        notice = str(fields.get("notice") or "")
-        return self.notice_reply_hours.get(notice, self.reply_hours)
+        key = str(fields.get(self.reply_hours_field) or "")
+        return self.notice_reply_hours.get(key, self.reply_hours)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,15 @@ def _field(raw: dict[str, Any], where: str) -> FieldSpec:
     return spec
 
 
+SILENCE = ("", "no_objection")  # what an unanswered form may count as at its deadline
+
+
+def _silence(value: Any, where: str) -> str:
+    if value not in SILENCE:
+        raise CatalogueError(f"{where}: silence {value!r} is not one of {', '.join(SILENCE[1:])}")
+    return str(value)
+
+
 def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
     header = tuple(_field(f, "header") for f in raw.get("header", ()))
     forms: dict[str, FormSpec] = {}
@@ -110,8 +123,10 @@ def parse_catalogue(raw: dict[str, Any]) -> Catalogue:
             categories=tuple(body.get("categories", ())),
             attachments_required=int(body.get("attachments_required", 0)),
             flags_alert=bool(body.get("flags_alert")),
-            notice_reply_hours={str(k): float(v)
-                                for k, v in body.get("notice_reply_hours", {}).items()})
+            notice_reply_hours={str(k): float(v) for k, v in body.get(
+                "reply_hours_by", body.get("notice_reply_hours", {})).items()},
+            reply_hours_field=str(body.get("reply_hours_field", "notice")),
+            silence=_silence(body.get("silence", ""), where))
     if not forms:
         raise CatalogueError("the forms file declares no form")
     return Catalogue(header=header, forms=forms,

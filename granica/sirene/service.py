@@ -778,9 +778,50 @@ def duty_board(session: Session, principal: Principal, *, purpose: str) -> dict[
             "counts": {k: len(v) for k, v in board.items()}}
 
 
+SILENCE_NOTES = {"no_objection": "counted as no objection"}
+
+
+def lapse_silences(session: Session) -> list[dict[str, Any]]:
+    """Forms whose silence counts as an answer (a consultation: no objection) and that were
+    not answered by their deadline, in either direction: the silence is recorded as the
+    answer, at the deadline, with a note on the case (they leave the duty board)."""
+    now = clock.now()
+    silent = {letter for letter, spec in catalogue().forms.items() if spec.silence}
+    out: list[dict[str, Any]] = []
+    cases: set[str] = set()
+    if not silent:
+        return out
+    for x, case in session.execute(
+            sa.select(m.Message, m.Case).join(m.Case, m.Case.id == m.Message.case_id)
+            .where(m.Message.letter.in_(sorted(silent)), m.Message.due_at.is_not(None),
+                   m.Message.answered_at.is_(None), m.Message.due_at < now,
+                   m.Case.state != m.CLOSED)).all():
+        spec = catalogue().forms[x.letter]
+        assert x.due_at is not None  # selected for it
+        x.answered_at, x.answered_by = x.due_at, "silence"
+        whose = "the other bureau" if x.direction == m.OUT else "this bureau"
+        text = (f"{x.letter} {x.reference}: no answer from {whose} by "
+                f"{x.due_at.isoformat()}: {SILENCE_NOTES[spec.silence]}")
+        session.add(m.Note(id=new_id(), case_id=case.id, text=text, created_by="system",
+                           created_at=now))
+        case.updated_at = now
+        cases.add(case.id)
+        out.append({"case": case.reference, "form": x.letter, "reference": x.reference,
+                    "direction": x.direction, "silence": spec.silence,
+                    "due_at": x.due_at.isoformat()})
+    if out:
+        audit.record(session, system_principal("SIRENE deadlines"), "sirene.silence",
+                     purpose="consultation deadline", subject_type=SUBJECT,
+                     subject_ids=sorted(cases), result_count=len(out),
+                     details={"messages": [o["reference"] for o in out]})
+    return out
+
+
 def notify_deadlines(session: Session) -> list[dict[str, Any]]:
     """Tell the duty officer of each answer that became overdue or escalated since the last
-    look (once per level): on the duty board, and through `sirene_notify_command`."""
+    look (once per level): on the duty board, and through `sirene_notify_command`. Forms
+    whose silence counts as an answer are settled first (`lapse_silences`)."""
+    lapse_silences(session)
     now = clock.now()
     notices = []
     for x, case in session.execute(
