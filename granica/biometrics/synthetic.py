@@ -33,7 +33,6 @@ MEAN_PERIOD = 9.0  # ridge period in pixels at 500 ppi
 _N_ORIENT = 16  # orientation bins of the Gabor filter bank
 _PERIODS = (7.8, 10.4)  # the bank's two periods, blended per pixel for the period map
 _ITERATIONS = 10
-_SEED_AREA = 0  # canvas pixels per initial seed
 _SIGMA_ALONG = 6.0  # Gabor envelope along and across the ridges
 _SIGMA_ACROSS = 4.0
 
@@ -112,8 +111,8 @@ def _orientation_field(
     cores, deltas = _singular_points(pattern, rng, cx, cy)
     # The model is evaluated on smoothly displaced coordinates: the same singular points,
     # a differently bent flow between them for every finger.
-    xx = xx + 30.0 * _smooth_noise(rng, shape, 110.0)
-    yy = yy + 30.0 * _smooth_noise(rng, shape, 110.0)
+    xx = xx + 36.0 * _smooth_noise(rng, shape, 110.0)
+    yy = yy + 36.0 * _smooth_noise(rng, shape, 110.0)
     if pattern == "arch":
         u = (xx - cx - rng.uniform(-20, 20)) / rng.uniform(90, 130)
         v = np.exp(-(((yy - cy - rng.uniform(0, 60)) / rng.uniform(150, 220)) ** 2))
@@ -211,18 +210,10 @@ def _grow_ridges(
         for i in range(len(_PERIODS)):
             wi = (1.0 - wp[idx]) if i == 0 else wp[idx]
             uses.append((i, k, idx, (wo * wi).astype(np.float32)))
-    # Sparse seeds (SFinGe starts from a few): ridges grow out of them and where two
-    # fronts meet out of phase they leave a minutia; white noise would leave far more.
-    if _SEED_AREA:
-        x = np.zeros(shape, dtype=np.float32)
-        n_seeds = int(mask.sum() / _SEED_AREA)
-        sy = rng.integers(0, shape[0], size=4 * n_seeds)
-        sx = rng.integers(0, shape[1], size=4 * n_seeds)
-        keep = mask[sy, sx]
-        x[sy[keep][:n_seeds], sx[keep][:n_seeds]] = rng.choice(
-            [-1.0, 1.0], size=int(min(keep.sum(), n_seeds)))
-    else:
-        x = rng.standard_normal(shape).astype(np.float32)
+    # From white noise: the first passes turn it into short ridge fragments along the
+    # field, the later ones join them, and where fragments meet out of step a ridge ends or
+    # forks (the minutiae, at random places of each finger).
+    x = rng.standard_normal(shape).astype(np.float32)
     for it in range(_ITERATIONS):
         spec = sfft.rfft2(x, workers=1)
         flat = np.zeros(shape[0] * shape[1], dtype=np.float32)
@@ -230,9 +221,9 @@ def _grow_ridges(
             f = sfft.irfft2(spec * bank[i, k], s=shape, workers=1).ravel()
             flat[idx] += wgt * f[idx]
         y = flat.reshape(shape)
-        scale = float(np.std(y[mask])) + 1e-9
-        gain = 1.5 if it < _ITERATIONS - 1 else 1.0
-        x = (np.tanh(gain * y / scale) if it < _ITERATIONS - 1 else y / scale).astype(np.float32)
+        y /= float(np.std(y[mask])) + 1e-9
+        # A soft clip between passes, as SFinGe's: ridges saturate and sharpen.
+        x = np.tanh(1.5 * y) if it < _ITERATIONS - 1 else y
     # Normalise by the local amplitude so that a threshold sets the ridge width evenly.
     env = np.sqrt(ndi.gaussian_filter(x * x, 6.0)) + 1e-6
     out: np.ndarray = np.clip(x / (1.41 * env), -1.5, 1.5).astype(np.float32)
@@ -244,7 +235,7 @@ def master_finger(seed: int, *, pattern: str | None = None) -> MasterFinger:
     (one of PATTERNS), in about the frequencies of real fingers."""
     if pattern is not None and pattern not in PATTERNS:
         raise ValueError(f"pattern {pattern!r}: expected one of {', '.join(PATTERNS)}")
-    rng = np.random.default_rng([0x5F1, int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF])
+    rng = np.random.default_rng([0x5F1, *_seed_words(seed)])
     drawn = str(rng.choice(PATTERNS, p=[0.04, 0.05, 0.33, 0.30, 0.28]))
     pattern = pattern or drawn
     shape = MASTER_SHAPE
@@ -271,7 +262,7 @@ def _warp_coordinates(
     mcx, mcy = master.centre
     m0 = np.array([mcx + rng.uniform(-20, 20), mcy + rng.uniform(-25, 25)])
     alpha = math.radians(rng.uniform(-20, 20))
-    t = np.array([rng.uniform(-22, 22), rng.uniform(-22, 22)])
+    t = np.array([rng.uniform(-30, 30), rng.uniform(-30, 30)])
     c_out = np.array([w / 2, h / 2]) + t
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
     px, py = xx - c_out[0], yy - c_out[1]
@@ -309,7 +300,7 @@ def _contact(
     v = -sa * px + ca * py
     if full:
         ax, ay = rng.uniform(130, 165), rng.uniform(165, 200)
-        off = rng.uniform(-20, 20, size=2)
+        off = rng.uniform(-30, 30, size=2)
     else:
         ax, ay = rng.uniform(24, 36), rng.uniform(30, 44)
         off = rng.uniform(-60, 60, size=2)
@@ -327,12 +318,20 @@ def impression(master: MasterFinger, seed: int, *, quality: str = "good") -> np.
     quality="poor" one that fails it (smudged, very faint or mostly blank)."""
     if quality not in QUALITIES:
         raise ValueError(f"quality {quality!r}: expected one of {', '.join(QUALITIES)}")
-    good = quality == "good"
-    rng = np.random.default_rng(
-        [0x1A9, master.seed & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF,
-         0 if good else 1])
+    return _impression(master, seed, quality == "good")
+
+
+def _seed_words(seed: int) -> list[int]:
+    return [int(seed) & 0xFFFFFFFF, (int(seed) >> 32) & 0xFFFFFFFF]
+
+
+def _impression(master: MasterFinger, seed: int, good: bool, kind: str | None = None) -> np.ndarray:
+    """`impression`, with the way a poor one fails (one of POOR_KINDS) chosen by the caller
+    when `kind` is given instead of by the seed."""
+    rng = np.random.default_rng([0x1A9, *_seed_words(master.seed), *_seed_words(seed), int(good)])
     shape = IMPRESSION_SHAPE
-    poor_mode = "" if good else str(rng.choice(POOR_KINDS))
+    drawn = str(rng.choice(POOR_KINDS))
+    poor_mode = "" if good else (kind or drawn)
     (ys, xs), centre, alpha = _warp_coordinates(rng, master, shape)
     coords = np.stack([ys, xs])
     signal = ndi.map_coordinates(master.ridges, coords, order=1, mode="constant", cval=0.0)
@@ -355,8 +354,10 @@ def impression(master: MasterFinger, seed: int, *, quality: str = "good") -> np.
     touched = firm > 0
     if poor_mode == "smudged":
         # A wet, smeared finger: the ridges run together into a dark blot.
-        ridge = 0.85 + 0.15 * ndi.gaussian_filter(ridge, rng.uniform(3.0, 4.5))
-        dark = rng.uniform(0, 12)
+        blot = ndi.gaussian_filter(rng.standard_normal(shape), rng.uniform(2.0, 3.0))
+        blot /= max(float(blot.std()), 1e-9)
+        ridge = 0.95 + 0.07 * blot + 0.05 * ndi.gaussian_filter(ridge, 2.0)
+        dark = rng.uniform(0, 6)
         firm = np.clip(firm * 4.0, 0.0, 1.0)
     elif poor_mode == "faint":
         # A dry finger barely touching: a ghost of the ridges on a white field.
