@@ -70,6 +70,14 @@ def _same_person(data: dict[str, Any], other: dict[str, Any]) -> bool:
                for p in ours for q in theirs)
 
 
+def _alerts(session: Session, ids: sa.Select[Any]) -> list[Alert]:
+    """The alerts of these ids, each once (a JSON column cannot be compared for DISTINCT on
+    PostgreSQL, so the ids are made distinct first)."""
+    wanted = set(session.scalars(ids))
+    return list(session.scalars(sa.select(Alert).where(Alert.id.in_(sorted(wanted))))) \
+        if wanted else []
+
+
 def conflicts(session: Session, category: Category, data: dict[str, Any], *,
               exclude: str | None = None) -> list[Alert]:
     """The stored alerts (draft or active) on the same person or object whose category or
@@ -81,15 +89,15 @@ def conflicts(session: Session, category: Category, data: dict[str, Any], *,
         partners.discard(category.code)
         if not partners or not keys or not data.get("date_of_birth"):
             return []
-        q = (sa.select(Alert).join(AlertNameKey, AlertNameKey.alert_id == Alert.id)
-             .where(AlertNameKey.key.in_(sorted(keys)), Alert.category.in_(sorted(partners)),
-                    Alert.date_of_birth == data["date_of_birth"]).distinct())
-        found = [a for a in session.scalars(q) if _same_person(data, a.data)]
+        ids = (sa.select(AlertNameKey.alert_id).join(Alert, AlertNameKey.alert_id == Alert.id)
+               .where(AlertNameKey.key.in_(sorted(keys)), Alert.category.in_(sorted(partners)),
+                      Alert.date_of_birth == data["date_of_birth"]))
+        found = [a for a in _alerts(session, ids) if _same_person(data, a.data)]
     elif idents:
-        q = sa.select(Alert).join(AlertIdentifier, AlertIdentifier.alert_id == Alert.id).where(
+        ids = sa.select(AlertIdentifier.alert_id).where(
             sa.or_(*(sa.and_(AlertIdentifier.kind == k, AlertIdentifier.value == v)
-                     for k, v in sorted(idents)))).distinct()
-        found = [a for a in session.scalars(q)
+                     for k, v in sorted(idents))))
+        found = [a for a in _alerts(session, ids)
                  if _object_incompatible(data.get("purpose"), a.data.get("purpose"))]
     return [a for a in found if a.id != exclude]
 
