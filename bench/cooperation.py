@@ -16,6 +16,8 @@ Usage: python bench/cooperation.py [--records N] [--profiles N] [--screens N] [-
        (PostgreSQL from GRANICA_TEST_PG_URL)
 `--only import` measures the import rate alone (no register is built or read), e.g.
 `--only import --import-sample 5000` for a quick figure; its JSON is not written to --out.
+The import figure carries the machine's 1-minute load average: on a shared machine other
+processes slow it, so compare figures taken at a similar load.
 Prints one JSON object (each figure with its target and whether it is met) and writes it to
 bench/results/cooperation.json; progress on stderr.
 """
@@ -108,8 +110,10 @@ def import_csv(db: Database, kind: str, count: int, seed: int, start: dt.datetim
         rate = done / max(time.perf_counter() - wall, 1e-9)
         log(f"  {label}: {done:,}/{count:,} {kind} rows ({rate:,.0f}/s)")
     seconds = time.perf_counter() - wall
+    # the machine's load while measuring: other processes on its cores slow the figure
     return {"rows": count, "seconds": round(seconds, 2),
-            "rows_per_s": round(count / seconds), "cpu_s": round(time.process_time() - cpu, 2)}
+            "rows_per_s": round(count / seconds), "cpu_s": round(time.process_time() - cpu, 2),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def add_profiles(db: Database, count: int, rng: random.Random) -> None:

@@ -5,15 +5,18 @@ records. Permission checks and the audit log sit here, so API, pages and CLI agr
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import gc
+import queue
 import re
 import secrets
+import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import pydantic
 import sqlalchemy as sa
@@ -1074,7 +1077,8 @@ def import_records(session: Session, principal: Principal, kind: str,
     Every row is checked before anything is stored: the first bad row stops the import with
     its place and field, and nothing is half-imported (the caller's transaction rolls back).
     Rows are validated a chunk at a time and each chunk stored with one executemany insert
-    per table; the import is audited once, with every record it created.
+    per table; the import is audited once, with every record it created. On PostgreSQL the
+    next chunk is read and checked while the database writes the last one.
     """
     audit.require(session, principal, WRITE, action=f"cooperation.{kind}.import",
                   subject_type=SUBJECT, purpose=purpose, what=f"import {kind} records")
@@ -1087,14 +1091,23 @@ def import_records(session: Session, principal: Principal, kind: str,
     subscriptions = _Subscriptions.load(session)
     batch = new_id()
     now = clock.now()
-    created: list[str] = []
-    with _collector_paused():
+
+    def prepared() -> Generator[list[_Prepared]]:
         for models in _validated_chunks(kind, rows, chunk):
             # a chunk's ids in ascending order: each table's index on them is then written in
             # one sweep rather than at random places (the ids stay random UUIDs)
             ids = sorted(new_id() for _model in models)
-            pending = [_prepare(session, principal, kind, model, now, where, batch, bcp_codes,
-                                record_id) for (where, model), record_id in zip(models, ids)]
+            yield [_prepare(session, principal, kind, model, now, where, batch, bcp_codes,
+                            record_id) for (where, model), record_id in zip(models, ids)]
+
+    # Only where the database works in another process: SQLite's writes run in this one and
+    # would take turns with the reading thread for the interpreter rather than overlap it.
+    chunks: contextlib.AbstractContextManager[Iterator[list[_Prepared]]] = (
+        _read_ahead(prepared()) if session.get_bind().dialect.name == "postgresql"
+        else contextlib.closing(prepared()))
+    created: list[str] = []
+    with _collector_paused(), chunks as pending_chunks:
+        for pending in pending_chunks:
             created += _store_chunk(session, pending, now, subscriptions)
             if progress is not None:
                 progress(len(created))
@@ -1105,6 +1118,65 @@ def import_records(session: Session, principal: Principal, kind: str,
                  subject_type=SUBJECT, subject_ids=created, result_count=len(created),
                  details={"batch": batch})
     return {"imported": len(created), "batch": batch, "kind": kind}
+
+
+_T = TypeVar("_T")
+_DONE = object()
+
+
+@contextlib.contextmanager
+def _read_ahead(items: Iterator[_T], depth: int = 2) -> Iterator[Iterator[_T]]:
+    """`items` produced by a thread of their own, at most `depth` ahead of the consumer.
+
+    While the database checks and indexes a chunk (the connection waits on its socket and
+    lets other threads run), the next rows are read and validated. The thread touches no
+    session: an error it meets (a bad row) is raised again here, in the caller's thread,
+    where the transaction rolls back; leaving early stops the thread before returning, so
+    the caller may close the file at once.
+    """
+    handoff: queue.Queue[tuple[object, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(message: tuple[object, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        last: tuple[object, Any] = (_DONE, None)
+        try:
+            for item in items:
+                if not put((None, item)):
+                    break
+        except BaseException as exc:  # noqa: BLE001  (handed to the consumer, raised there)
+            last = (exc, None)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # stopped early: the file's reader ends in the thread that ran it
+        put(last)
+
+    def consume() -> Iterator[_T]:
+        while True:
+            error, item = handoff.get()
+            if error is _DONE:
+                return
+            if isinstance(error, BaseException):
+                raise error
+            yield cast(_T, item)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(produce,),
+                              name="import-reader", daemon=True)
+    worker.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        worker.join()
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,57 @@ def test_the_collector_runs_again_after_an_import(coop_db: Database) -> None:
     assert gc.isenabled()
     assert _import(coop_db, _rows(3).encode())["imported"] == 3
     assert gc.isenabled()
+
+
+def test_a_bad_row_after_stored_chunks_still_leaves_nothing(coop_db: Database) -> None:
+    # chunks of 7: three are written before line 26 is read, and all three roll back
+    with pytest.raises(ValidationError, match=r"seizures.csv line 26: field 'goods.0.quantity'"
+                       ) as raised, coop_db.session() as s:
+        service.import_records(s, CUSTOMS, "seizure", tabular.read_csv(
+            "seizure", io.BytesIO(_rows(40, bad_at=24).encode()), "seizures.csv"),
+            purpose="import", chunk=7)
+    assert raised.value.field == "goods.0.quantity"
+    with coop_db.session() as s:
+        assert service.list_records(s, CUSTOMS, purpose="x").total == 0
+
+
+def test_a_chunked_import_is_audited_once_with_every_record(coop_db: Database) -> None:
+    import sqlalchemy as sa
+
+    from granica.audit.models import AuditEntry
+    from granica.cooperation.models import CoopRecord
+
+    shown: list[int] = []
+    with coop_db.session() as s:
+        result = service.import_records(s, CUSTOMS, "seizure", tabular.read_csv(
+            "seizure", io.BytesIO(_rows(30).encode()), "seizures.csv"), purpose="import",
+            progress=shown.append, chunk=7)
+    assert result["imported"] == 30 and shown == [7, 14, 21, 28, 30]
+    with coop_db.session() as s:
+        entries = s.scalars(sa.select(AuditEntry).where(
+            AuditEntry.action == "cooperation.seizure.import")).all()
+        ids = set(s.scalars(sa.select(CoopRecord.id).where(
+            CoopRecord.import_batch == result["batch"])))
+    assert len(entries) == 1 and len(ids) == 30
+    assert set(entries[0].subject_ids) == ids and entries[0].result_count == 30
+
+
+def test_an_import_stopped_midway_stores_nothing_and_stops_its_reader(
+        coop_db: Database) -> None:
+    closed: list[bool] = []
+
+    def rows() -> Iterator[tuple[str, dict[str, object]]]:
+        try:
+            yield from tabular.read_csv("seizure", io.BytesIO(_rows(40).encode()), "a.csv")
+        finally:
+            closed.append(True)
+
+    def progress(done: int) -> None:  # the officer presses Ctrl-C after the first chunk
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), coop_db.session() as s:
+        service.import_records(s, CUSTOMS, "seizure", rows(), purpose="import",
+                               progress=progress, chunk=6)
+    assert closed == [True]  # the file may be closed at once: nothing reads it any more
+    with coop_db.session() as s:
+        assert service.list_records(s, CUSTOMS, purpose="x").total == 0
