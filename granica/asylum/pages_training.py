@@ -32,8 +32,9 @@ def _context(request: Request, extra: dict[str, object]) -> dict[str, object]:
     return {**common(), "kinds": KIND_LABELS, **extra}
 
 
-@router.get("", response_class=HTMLResponse)
-def index(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
+def _index_page(request: Request, session: DbSession, principal: PagePrincipal,
+                error: str | None, status_code: int = 200) -> Response:
+    """The exercises page: the trainee's exercises, the scores and their chart."""
     rows = [training.view(ex) for ex in training.exercises(session, principal)]
     table = training.scores(session, principal)
     language = page_language(request)
@@ -45,8 +46,14 @@ def index(request: Request, session: DbSession, principal: PagePrincipal) -> Res
             if k in r["by_kind"] and r["by_kind"][k]["max_points"] else 0.0 for r in table]
          for k in training.KINDS}, unit="%")) if table else None
     return render(request, "asylum/training.html", _context(request, {
-        "exercises": rows, "scores": table, "chart": chart,
-        "error": request.query_params.get("error", "")[:300] or None}))
+        "exercises": rows, "scores": table, "chart": chart, "error": error}),
+        status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request, session: DbSession, principal: PagePrincipal) -> Response:
+    return _index_page(request, session, principal,
+                       request.query_params.get("error", "")[:300] or None)
 
 
 @router.post("", response_class=HTMLResponse, dependencies=[CSRFProtected])
@@ -56,10 +63,7 @@ async def start(request: Request, session: DbSession, principal: PagePrincipal) 
         ex = training.start(session, principal, str(form.get("kind") or ""))
     except GranicaError as exc:
         session.rollback()
-        rows = [training.view(e) for e in training.exercises(session, principal)]
-        return render(request, "asylum/training.html", _context(request, {
-            "exercises": rows, "scores": training.scores(session, principal), "chart": None,
-            "error": exc.message}), status_code=exc.http_status)
+        return _index_page(request, session, principal, exc.message, exc.http_status)
     return RedirectResponse(f"/asylum/training/{ex.id}", status_code=303)
 
 

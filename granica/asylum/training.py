@@ -226,27 +226,28 @@ def _prints(plan: dict[str, Any], *, other_impression: bool) -> list[service.Pri
     return out
 
 
+def _enrol_card(session: Session, card: dict[str, Any], category: str,
+                prints: list[service.PrintIn], key: str | None = None) -> service.Outcome:
+    """Enrol the person on a synthetic card with these prints, as the training node's system."""
+    return service.enrol(session, system_principal(TRAINING_PURPOSE), service.EnrolmentIn(
+        category=category, prints=prints, surname=card["surname"],
+        given_names=card["given_names"], nationalities=[card["nationality"]], sex=card["sex"],
+        date_of_birth=dt.date.fromisoformat(card["date_of_birth"]), enrolment_key=key),
+        TRAINING_PURPOSE)
+
+
 def _stage_verification(session: Session, plan: dict[str, Any]) -> str:
     """The stored person, then the newcomer whose enrolment yields the candidate."""
-    actor = system_principal(TRAINING_PURPOSE)
-    card = plan["card"]
-    stored = service.enrol(session, actor, service.EnrolmentIn(
-        category="applicant", prints=_prints(plan, other_impression=False),
-        surname=card["surname"], given_names=card["given_names"],
-        nationalities=[card["nationality"]], sex=card["sex"],
-        date_of_birth=dt.date.fromisoformat(card["date_of_birth"])), TRAINING_PURPOSE)
+    stored = _enrol_card(session, plan["card"], "applicant",
+                         _prints(plan, other_impression=False))
     assert stored.subject is not None
     rng = np.random.default_rng(plan["seed"] + 1)
-    other = _card(rng, "irregular_crosser")
     if plan["mated"]:
         prints = _prints(plan, other_impression=True)
     else:
         prints = _prints(_plan("verification", plan["seed"] + 7919), other_impression=False)
-    newcomer = service.enrol(session, actor, service.EnrolmentIn(
-        category="irregular_crosser", prints=prints, surname=other["surname"],
-        given_names=other["given_names"], nationalities=[other["nationality"]],
-        sex=other["sex"], date_of_birth=dt.date.fromisoformat(other["date_of_birth"])),
-        TRAINING_PURPOSE)
+    newcomer = _enrol_card(session, _card(rng, "irregular_crosser"), "irregular_crosser",
+                           prints)
     for c in newcomer.candidates:
         if c.subject_id == stored.subject.id:
             return c.id
@@ -387,20 +388,22 @@ def _check_verification(session: Session, ex: TrainingExercise, marks: _Marks) -
                "the reason should say what the prints show (paired minutiae, pattern, ridges)")
 
 
-def _found(session: Session, ex: TrainingExercise) -> tuple[Subject | None, dict[int, Any]]:
+def _found(session: Session, ex: TrainingExercise, reference: dict[int, Any], threshold: float
+           ) -> tuple[Subject | None, dict[int, dict[int, float]]]:
     """The subject the trainee enrolled for this exercise: of those they enrolled since it
-    started, the one whose prints match the exercise's fingers best."""
+    started, the one whose prints match the exercise's fingers best; with, for each of its
+    stored prints, the score against each reference finger."""
     from granica.biometrics.compare import compare
 
-    reference = _reference_templates(ex)
-    best: tuple[int, Subject | None, dict[int, Any]] = (0, None, {})
+    best: tuple[int, Subject | None, dict[int, dict[int, float]]] = (0, None, {})
     for s in session.scalars(sa.select(Subject).where(Subject.operator == ex.trainee,
                                                        Subject.created_at >= ex.started_at)):
         stored = _templates(session, Finger.subject_id == s.id)
-        matched = sum(1 for pos, t in stored.items()
-                      if any(compare(t, r).score >= _threshold() for r in reference.values()))
+        scores = {pos: {p: compare(t, r).score for p, r in reference.items()}
+                  for pos, t in stored.items()}
+        matched = sum(1 for row in scores.values() if max(row.values(), default=0.0) >= threshold)
         if matched > best[0]:
-            best = (matched, s, stored)
+            best = (matched, s, scores)
     return best[1], best[2]
 
 
@@ -424,10 +427,9 @@ def _reference_templates(ex: TrainingExercise) -> dict[int, Any]:
 
 def _check_enrolment(session: Session, ex: TrainingExercise, marks: _Marks,
                      retaken: Sequence[int]) -> None:
-    from granica.biometrics.compare import compare
-
     card, expect = ex.plan["card"], ex.plan["expect"]
-    subject, stored = _found(session, ex)
+    threshold = _threshold()
+    subject, stored = _found(session, ex, _reference_templates(ex), threshold)
     if subject is None:
         marks.give(False, 0, "no enrolment of yours since the exercise started holds its "
                              "prints: enrol the person on the card, then check again")
@@ -445,16 +447,13 @@ def _check_enrolment(session: Session, ex: TrainingExercise, marks: _Marks,
     marks.give(subject.nationalities == [card["nationality"]], 1,
                f"nationality {', '.join(subject.nationalities) or 'none'}, the card says "
                f"{card['nationality']}")
-    reference = _reference_templates(ex)
-    threshold = _threshold()
     for pos in service.POSITIONS:
         if str(pos) in expect["missing"]:
             continue
-        t = stored.get(pos)
-        if t is None:
+        scores = stored.get(pos)
+        if scores is None:
             marks.feedback.append(f"finger {pos} ({FINGER[pos]}) has no print")
             continue
-        scores = {p: compare(t, r).score for p, r in reference.items()}
         own = scores.get(pos, 0.0)
         if own >= threshold:
             marks.points += 1
@@ -518,16 +517,11 @@ def seed_population(session: Session, count: int, *, first: int = 0) -> int:
     """Enrol synthetic people number `first` to `first + count - 1` in the training database,
     so that the searches of the exercises run against a gallery; returns how many were new."""
     require_training_node()
-    actor = system_principal(TRAINING_PURPOSE)
     done = 0
     for i in range(first, first + count):
         plan = _plan("verification", 10_000_000 + i)
-        card = plan["card"]
-        outcome = service.enrol(session, actor, service.EnrolmentIn(
-            category="applicant", prints=_prints(plan, other_impression=False),
-            surname=card["surname"], given_names=card["given_names"],
-            nationalities=[card["nationality"]], sex=card["sex"],
-            date_of_birth=dt.date.fromisoformat(card["date_of_birth"]),
-            enrolment_key=f"training-population-{i:06d}"), TRAINING_PURPOSE)
+        outcome = _enrol_card(session, plan["card"], "applicant",
+                              _prints(plan, other_impression=False),
+                              key=f"training-population-{i:06d}")
         done += 0 if outcome.replayed else 1
     return done
