@@ -70,3 +70,21 @@ def test_sirene_a_malformed_catalogue_is_refused_with_the_place() -> None:
         parse_catalogue({"forms": {"Gx": {}}})
     with pytest.raises(CatalogueError, match="a field lacks 'label'"):
         parse_catalogue({"forms": {"G": {"fields": [{"no": "1", "name": "x"}]}}})
+
+
+def test_sirene_recast_placeholders_are_configuration_marked_unverified() -> None:
+    cat = catalogue()
+    for letter, category in (("T", "return"), ("U", "unknown_wanted"),
+                             ("V", "information_union_interest")):
+        assert cat.forms[letter].status == "unverified"
+        assert cat.forms[letter].categories == (category,)
+    assert cat.forms["T"].reply_hours == 0 and cat.forms["U"].reply_hours == 12
+    _, _, body = check_form("T", {}, {"departure_time": "2026-12-07T06:10",
+                                      "crossing_point": "RS-HORGOS", "how_confirmed": "exit_check",
+                                      "entry_ban": "yes"})
+    assert body["departure_time"] == "2026-12-07T06:10:00+00:00" and body["entry_ban"] is True
+    with pytest.raises(ValidationError, match=r"form T, field T03 \(how_confirmed\)"):
+        check_form("T", {}, {"departure_time": "2026-12-07T06:10", "crossing_point": "X",
+                             "how_confirmed": "by_phone"})
+    with pytest.raises(ValidationError, match=r"form U: fill in the mandatory field U02"):
+        check_form("U", {}, {"result": "identified", "surname": "Marković"})
