@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     sirene_notify_command: str | None = Field(
         default=None, description="a command run when a reply becomes overdue or escalated, "
         "with the notice as JSON on its standard input (e.g. a script that sends e-mail)")
+    sirene_duty_refresh_seconds: float = Field(
+        default=60, ge=0, description="the duty board reloads its lists this often while it is "
+        "open (0: only when the operator asks)")
     sirene_case_retention_days: int = Field(
         default=365, gt=0, description="a closed case is erased this long after its alert "
         "was deleted (SR 362.0 Art 45: at the latest one year)")

@@ -43,12 +43,16 @@ LEVEL_LABELS = {"escalated": "Escalated", "overdue": "Overdue", "due": "Due",
 MAX_FILES = 20
 
 
+STATIC_FILES = {"sirene.css": "text/css", "duty.js": "text/javascript"}
+
+
 @router.get("/static/{name}")
 def static(name: str) -> Response:
-    """The pages' stylesheet (the pages' CSP allows no inline styles)."""
-    if name != "sirene.css":
+    """The pages' stylesheet and the duty board's script (the pages' CSP allows no inline
+    styles or scripts)."""
+    if name not in STATIC_FILES:
         raise NotFoundError(f"no SIRENE static file '{name}'")
-    return FileResponse(STATIC / name, media_type="text/css",
+    return FileResponse(STATIC / name, media_type=STATIC_FILES[name],
                         headers={"Cache-Control": "no-cache"})
 
 
@@ -67,7 +71,9 @@ def _common() -> dict[str, Any]:
 def duty(request: Request, session: DbSession, principal: PagePrincipal,
          purpose: StatedPurpose) -> Response:
     board = service.duty_board(session, principal, purpose=purpose)
-    return render(request, "sirene/duty.html", {**_common(), "board": board})
+    return render(request, "sirene/duty.html", {
+        **_common(), "board": board,
+        "refresh_seconds": int(get_settings().sirene_duty_refresh_seconds)})
 
 
 @router.get("/cases", response_class=HTMLResponse)

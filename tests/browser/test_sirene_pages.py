@@ -72,3 +72,47 @@ def test_sirene_duty_board_and_case_answered_with_the_keyboard(
     page.goto(live_server.url + "/sirene")
     assert page.locator("#count-due").inner_text() == "0"
     assert page.locator("#count-waiting").inner_text() == "0"
+
+
+def _hit_from_croatia(number: int) -> dict[str, Any]:
+    return form_body("G", f"HR-F-2026-{number:06d}", {
+        "surname": "Petrović", "forename": "Ana", "hit_time": "2026-12-07T08:40",
+        "hit_place": "Bajakovo", "circumstances": "found at the border",
+        "action_taken": "whereabouts recorded"}, schengen_id=RS_MISSING)
+
+
+@pytest.mark.acceptance
+def test_sirene_duty_board_refreshes_itself_and_can_be_paused(
+        live_server: LiveServer, page: Any, sirene_db: Any,  # noqa: F811
+        peer_keys: dict[str, Ed25519PrivateKey],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from granica.settings import reset_settings
+
+    monkeypatch.setenv("GRANICA_SIRENE_DUTY_REFRESH_SECONDS", "1")
+    reset_settings()
+    keyboard_login(page, live_server, "sirene.operator", "/sirene")
+    assert page.locator("#count-due").inner_text() == "0"
+    assert "1" in page.locator("#refresh-note").inner_text()
+    # a form arrives while the board is open: it shows without a reload
+    assert receive(live_server.database, signed(
+        peer_keys["HR"], "HR", "HR-C-2026-000031", 1, _hit_from_croatia(31))) == ["accepted"]
+    page.wait_for_function("() => document.getElementById('count-due').textContent === '1'",
+                           timeout=20_000)
+    assert "HR-F-2026-000031" in page.locator("#due tbody").inner_text()
+    # paused with the keyboard: a second form does not show until the refresh is resumed
+    tab_to(page, "refresh-toggle")
+    page.keyboard.press("Enter")
+    assert page.locator("#refresh-toggle").get_attribute("aria-pressed") == "true"
+    # a refresh already on its way when the pause was pressed lands first
+    page.wait_for_function(
+        "() => document.getElementById('duty-board').getAttribute('aria-busy') !== 'true'",
+        timeout=20_000)
+    assert receive(live_server.database, signed(
+        peer_keys["HR"], "HR", "HR-C-2026-000032", 1, _hit_from_croatia(32))) == ["accepted"]
+    page.wait_for_timeout(2_500)  # more than two refresh periods
+    assert page.locator("#count-due").inner_text() == "1"
+    page.keyboard.press("Enter")  # the focus stayed on the toggle: resume, refreshed at once
+    assert page.locator("#refresh-toggle").get_attribute("aria-pressed") == "false"
+    page.wait_for_function("() => document.getElementById('count-due').textContent === '2'",
+                           timeout=20_000)
+    assert page.evaluate("() => document.activeElement.id") == "refresh-toggle"
