@@ -8,12 +8,13 @@ the full LSS-R comparison, which also yields the paired minutiae (scoring).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numba
 import numpy as np
@@ -29,6 +30,11 @@ from granica.biometrics.compare import (
 from granica.biometrics.mcc import ND, WORDS, Cylinders, MCCParams, build_cylinders, popcount
 from granica.biometrics.template import Template
 from granica.errors import BiometricError
+
+if TYPE_CHECKING:
+    from granica.biometrics.index import CylinderIndex, IndexQuery
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -242,26 +248,44 @@ def _probe_arrays(probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 def search_shard(
     shard: Shard, probe: Probe, shard_index: int = 0, top: int = 10, rescore: int = 30,
-    params: MCCParams = MCCParams(), same_position: bool = True,
+    params: MCCParams = MCCParams(), same_position: bool = True, rows: np.ndarray | None = None,
 ) -> list[Candidate]:
-    """Rank one shard: LSS for every row, LSS-R on the primary minutiae for the best
-    `rescore` rows (the fused comparison follows in `Gallery`, over all shards' best)."""
+    """Rank one shard: LSS for every row (or only the given sorted `rows`, an index's
+    candidates), LSS-R on the primary minutiae for the best `rescore` rows (the fused
+    comparison follows in `Gallery`, over all shards' best)."""
     if len(shard) == 0:
         return []
+    offsets, positions = shard.offsets, shard.position_array
+    if rows is not None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return []
+        # The kernel scans consecutive rows of an offsets array and skips rows marked
+        # removed, so the candidates are scanned in place, without copying their cylinders:
+        # candidate k is scanned row 2k, and the odd rows between them are marked removed.
+        offsets = np.empty(2 * rows.size, dtype=np.int64)
+        offsets[0::2] = shard.offsets[rows]
+        offsets[1::2] = shard.offsets[rows + 1]
+        positions = np.full(2 * rows.size - 1, -1, dtype=np.int16)
+        positions[0::2] = shard.position_array[rows]
     pb, pm, pt, pn, pos = _probe_arrays(probe)
     scores = _lss_scan(
         pb, pm, pt, pn, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
-        shard.norms, shard.offsets, shard.position_array, min_common(params), params.max_rotation,
+        shard.norms, offsets, positions, min_common(params), params.max_rotation,
         params.min_np, params.max_np, params.mu_p, params.tau_p,
     )
-    k = min(max(rescore, top), len(shard))
+    if rows is None:
+        rows = np.arange(len(shard))
+    else:
+        scores = scores[0::2]
+    k = min(max(rescore, top), len(rows))
     # Ties broken by row so that every layout of shards gives the same ranking.
-    best = np.lexsort((np.arange(len(shard)), -scores))[:k]
     out = []
-    for r in best:
-        if scores[r] <= 0:
+    for i in np.lexsort((rows, -scores))[:k]:
+        r = int(rows[i])
+        if scores[i] <= 0:
             continue
-        main = compare_cylinders(probe.cylinders, shard.cylinders_of(int(r)), params)
+        main = compare_cylinders(probe.cylinders, shard.cylinders_of(r), params)
         out.append(Candidate(shard.subjects[r], shard.positions[r],
                              on_fused_scale(main, SCALE_FMR), shard_index, int(r)))
     return out
@@ -336,6 +360,7 @@ class Gallery:
         self._pool: ProcessPoolExecutor | None = None
         self._dask_client: Any = None
         self._dask_shards: Any = None
+        self.index: CylinderIndex | None = None  # built by the first `search_indexed`
 
     @classmethod
     def build(
@@ -383,6 +408,33 @@ class Gallery:
         futures = [self._executor().submit(_worker_search, i, p.template, top, rescore, same_position)
                    for i in range(len(self.shards))]
         return _fuse(self.shards, p, (c for f in futures for c in f.result()), top)
+
+    def search_indexed(
+        self, probe: Probe | Template, top: int = 10, rescore: int = 30, parallel: bool = True,
+        same_position: bool = True, penetration: float | None = None,
+    ) -> tuple[list[Candidate], IndexQuery]:
+        """The same search with candidate generation by the cylinder index (`self.index`,
+        built on first use): only the index's candidates are scanned and compared. An index
+        the shards changed behind is brought up to date first, never searched stale.
+        Returns the ranked candidates and the index's query (its penetration rate)."""
+        from granica.biometrics.index import CylinderIndex
+
+        p = probe if isinstance(probe, Probe) else prepare(probe)
+        if self.index is None:
+            self.index = CylinderIndex.build(self.shards)
+        elif self.index.is_stale(self.shards):
+            _log.warning("cylinder index stale: shards %s rebuilt", self.index.sync(self.shards))
+        query = self.index.query(p, len(self.shards), same_position, penetration)
+
+        def scan(i: int) -> list[Candidate]:
+            return search_shard(self.shards[i], p, i, top, rescore, MCCParams(), same_position,
+                                rows=query.rows[i])
+
+        if parallel and len(self.shards) > 1:
+            parts = list(_thread_pool().map(scan, range(len(self.shards))))
+        else:
+            parts = [scan(i) for i in range(len(self.shards))]
+        return _fuse(self.shards, p, [c for part in parts for c in part], top), query
 
     def search_person(
         self, probes: Sequence[Probe | Template], top: int = 10, rescore: int = 30,
