@@ -84,14 +84,42 @@ def _hash_cylinders(bits: np.ndarray, words: np.ndarray, masks: np.ndarray) -> n
     return out
 
 
-def _gather(starts: np.ndarray, lo_idx: np.ndarray) -> np.ndarray:
-    """Positions in the flat ids array of the buckets whose start indices are given."""
-    lo = starts[lo_idx].astype(np.int64)
-    counts = starts[lo_idx + 1] - lo
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    return np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)
+@numba.njit(cache=True)
+def _accumulate(starts: np.ndarray, ids: np.ndarray, keys: np.ndarray, weight: np.ndarray,
+                nf: int) -> np.ndarray:
+    """Summed weight of every finger number over the buckets keys[c, t] of the tables
+    (weight[c, t] per entry; a zero weight is skipped). Probe cylinder by cylinder and table
+    by table, in bucket order: the order, hence the rounding, of a bincount over the buckets
+    gathered in that order."""
+    out = np.zeros(nf, np.float64)
+    na, n_t = keys.shape
+    for c in range(na):
+        for t in range(n_t):
+            w = weight[c, t]
+            if w == 0.0:
+                continue
+            k = keys[c, t]
+            for j in range(starts[k], starts[k + 1]):
+                out[ids[j]] += w
+    return out
+
+
+@numba.njit(cache=True)
+def _finish(counts: np.ndarray, scale: float, alive: np.ndarray, position: np.ndarray,
+            pos: int) -> tuple[np.ndarray, int]:
+    """Scores (counts / scale as float32; 0 for removed fingers and, when `pos` is not 0,
+    for fingers of another known position) and how many are positive."""
+    n = counts.size
+    out = np.zeros(n, np.float32)
+    positive = 0
+    for i in range(n):
+        if not alive[i] or (pos != 0 and position[i] != 0 and position[i] != pos):
+            continue
+        v = np.float32(counts[i] / scale)
+        out[i] = v
+        if v > 0:
+            positive += 1
+    return out, positive
 
 
 @dataclass
@@ -286,11 +314,15 @@ class CylinderIndex:
         """Weighted collision count of every finger number, per probe cylinder and table
         (0 for removed fingers and, with `same_position`, fingers of another position).
         Removed fingers' entries count in their buckets' sizes until `compact`."""
+        return self._scores(probe, same_position)[0]
+
+    def _scores(self, probe: Probe, same_position: bool) -> tuple[np.ndarray, int]:
+        """`scores` and how many of them are positive."""
         p = self.params
         c = probe.cylinders
         nf = len(self.shard_of)
         if len(c) == 0 or nf == 0:
-            return np.zeros(nf, np.float32)
+            return np.zeros(nf, np.float32), 0
         ph = self.hashes(c.bits.reshape(len(c), ND * WORDS))  # (na, tables)
         n_b = 1 << p.bits
         keys = ph.astype(np.int64) + np.arange(p.tables, dtype=np.int64) * n_b
@@ -308,10 +340,7 @@ class CylinderIndex:
                 - np.searchsorted(col, ph[:, t], "left")
         # The empty hash (no block set) is the largest bucket and says nothing of the ridges.
         weight = np.where(ph != 0, 1.0 / np.maximum(sizes, 1), 0.0)
-        flat = keys.ravel()
-        main = (self.starts[flat + 1] - self.starts[flat]).astype(np.int64)
-        counts = np.bincount(self.ids[_gather(self.starts, flat)],
-                             weights=np.repeat(weight.ravel(), main), minlength=nf)
+        counts: np.ndarray = _accumulate(self.starts, self.ids, keys, weight, nf)
         for t in pending:
             # the summed weight of the probe cylinders whose hash each pending entry shares
             order = np.argsort(ph[:, t], kind="stable")
@@ -320,22 +349,19 @@ class CylinderIndex:
             ph_t = self.pending_hashes[:, t]
             w = cum[np.searchsorted(probe_h, ph_t, "right")] - cum[np.searchsorted(probe_h, ph_t, "left")]
             counts += np.bincount(self.pending_ids, weights=w, minlength=nf)
-        score: np.ndarray = counts / (len(c) * p.tables)
-        score[~self.alive] = 0
-        pos = int(probe.template.finger_position)
-        if same_position and pos != 0:
-            score[(self.position != 0) & (self.position != pos)] = 0
-        return score.astype(np.float32)
+        pos = int(probe.template.finger_position) if same_position else 0
+        score, positive = _finish(counts, float(len(c) * p.tables), self.alive, self.position, pos)
+        return score, int(positive)
 
     def query(self, probe: Probe, n_shards: int, same_position: bool = True,
               penetration: float | None = None) -> IndexQuery:
         """The candidates of a probe: the best-scoring fraction `penetration` of the live
         gallery (at least `min_candidates`), as sorted rows of each shard."""
         p = self.params
-        score = self.scores(probe, same_position)
+        score, positive = self._scores(probe, same_position)
         live = self.live
         k = min(max(p.min_candidates, math.ceil((penetration or p.penetration) * live)),
-                int((score > 0).sum()))
+                positive)
         if k == 0:
             chosen = np.zeros(0, np.int64)
         elif k < score.size:

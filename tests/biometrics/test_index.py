@@ -141,6 +141,45 @@ def test_a_gallery_changed_behind_the_index_is_reindexed(
                           np.sort(gallery.index.scores(probe)[gallery.index.alive]))
 
 
+def _reference_scores(index: CylinderIndex, probe: Probe) -> np.ndarray:
+    """The scores as numpy computed them before the compiled kernel (compacted tables, same
+    position): bucket positions gathered, one bincount weighted by 1 / bucket size."""
+    from granica.biometrics.mcc import ND, WORDS
+
+    p, c = index.params, probe.cylinders
+    ph = index.hashes(c.bits.reshape(len(c), ND * WORDS))
+    keys = (ph.astype(np.int64) + np.arange(p.tables, dtype=np.int64) * (1 << p.bits)).ravel()
+    lo, hi = index.starts[keys].astype(np.int64), index.starts[keys + 1].astype(np.int64)
+    weight = np.where(ph.ravel() != 0, 1.0 / np.maximum(hi - lo, 1), 0.0)
+    at = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
+    counts = np.bincount(index.ids[at], weights=np.repeat(weight, hi - lo),
+                         minlength=len(index.shard_of))
+    score = counts / (len(c) * p.tables)
+    score[~index.alive] = 0
+    pos = int(probe.template.finger_position)
+    if pos != 0:
+        score[(index.position != 0) & (index.position != pos)] = 0
+    return score.astype(np.float32)
+
+
+def test_compiled_scores_and_candidates_match_the_numpy_reference(setup: Setup) -> None:
+    index = CylinderIndex.build(setup.shards)
+    index.remove(0, np.arange(0, len(setup.shards[0]), 7))  # tombstones, still in the buckets
+    for _mate, probe in setup.probes[:6]:
+        want = _reference_scores(index, probe)
+        got = index.scores(probe)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+        assert (got > 0).sum() > 100  # the test compares something
+        query = index.query(probe, len(setup.shards), penetration=0.03)
+        k = min(max(index.params.min_candidates, int(np.ceil(0.03 * index.live))),
+                int((want > 0).sum()))
+        chosen = np.argpartition(-want, k - 1)[:k]
+        chosen = chosen[want[chosen] > 0]
+        for s in range(len(setup.shards)):
+            rows = np.sort(index.row_of[chosen][index.shard_of[chosen] == s])
+            assert np.array_equal(query.rows[s], rows)
+
+
 def test_parameters_are_checked() -> None:
     from granica.errors import BiometricError
 
