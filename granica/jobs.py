@@ -126,6 +126,14 @@ def _system(purpose: str) -> Any:
 
 def _wire_known_jobs() -> None:
     """The platform's own periodic work (audit signing and pruning, session expiry)."""
+    if _optional_module("granica.audit.appender") is not None:
+        from granica.audit.appender import chain_pending
+
+        def append_audit(db: Database) -> Any:
+            return {"chained": chain_pending(db.engine)}
+
+        register("audit.append", append_audit, dt.timedelta(seconds=30),
+                 "chain committed audit rows still pending (left by a stopped or crashed process)")
     if _optional_module("granica.audit.signing") is not None:
         from granica.audit.signing import sign_head_if_due
 

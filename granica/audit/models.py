@@ -12,8 +12,8 @@ from granica.storage import Base
 
 
 class AuditHead(Base):
-    """One row: the chain's last sequence number and hash. Updating it first serialises
-    writers on both databases, so two transactions can never fork the chain."""
+    """One row: the chain's last sequence number and hash. Only the appender (and a row
+    chained at once) locks it, so the chain never forks and writers never wait on it."""
 
     __tablename__ = "audit_head"
 
@@ -22,15 +22,12 @@ class AuditHead(Base):
     head_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
-class AuditEntry(Base):
-    __tablename__ = "audit_log"
+class _AuditFields:
+    """What an audit row says: who, what, when, why and with what result."""
 
-    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     occurred_at: Mapped[dt.datetime]
-    user_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     username: Mapped[str] = mapped_column(sa.String(100))
     agency: Mapped[str] = mapped_column(sa.String(40))
-    action: Mapped[str] = mapped_column(sa.String(80), index=True)
     purpose: Mapped[str] = mapped_column(sa.String(300))
     subject_type: Mapped[str] = mapped_column(sa.String(40))
     subject_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -38,8 +35,32 @@ class AuditEntry(Base):
     result_count: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     outcome: Mapped[str] = mapped_column(sa.String(20), default="ok")
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class AuditEntry(_AuditFields, Base):
+    """A chained row: its place in the chain (seq), its predecessor's hash and its own."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     row_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditPending(_AuditFields, Base):
+    """An audit row written in its act's transaction and not chained yet: the appender moves
+    it into audit_log (with its audit_subject rows) in commit order, off the request path.
+    `seal` hashes every field, so a pending row edited before it is chained is seen."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(sa.String(64))  # no indexes: rows stay moments
+    action: Mapped[str] = mapped_column(sa.String(80))
+    seal: Mapped[str] = mapped_column(sa.String(64))
 
 
 class AuditSubjectIndex(Base):

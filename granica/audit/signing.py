@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from granica import clock
@@ -388,17 +387,18 @@ def sign_head_if_due(db: Database) -> dict[str, Any] | None:
 
 
 # --- signing at commit ----------------------------------------------------------------------
-# Writers note their rows in the session; after the commit, this process signs the head when
-# its oldest row not yet anchored is older than the signing interval, or when enough rows
-# wait. The check costs no I/O; a signature (and one fsync) is due at most every interval.
+# Writers note their rows in the session; once the appender has chained them after the commit
+# (granica.audit.appender), the head is signed when its oldest row not yet anchored is older
+# than the signing interval, or when enough rows wait. The check costs no I/O; a signature
+# (and one fsync) is due at most every interval.
 
 @dataclass
-class _Waiting:
+class Waiting:
     since: dt.datetime
     rows: int = 0
 
 
-_pending: dict[Path, _Waiting] = {}
+_pending: dict[Path, Waiting] = {}
 _pending_lock = threading.Lock()
 _SESSION_KEY = "granica.audit.unanchored"
 
@@ -407,37 +407,29 @@ def note_row(session: Session, occurred_at: dt.datetime) -> None:
     """Called by `record()`: one audit row is waiting in this session's transaction."""
     waiting = session.info.get(_SESSION_KEY)
     if waiting is None:
-        session.info[_SESSION_KEY] = _Waiting(occurred_at, 1)
+        session.info[_SESSION_KEY] = Waiting(occurred_at, 1)
     else:
         waiting.rows += 1
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        # a savepoint released (its rows are still uncommitted, and the transaction holds the
-        # database's write lock): signing in a new session now would wait on ourselves
-        return
-    waiting: _Waiting | None = session.info.pop(_SESSION_KEY, None)
-    if waiting is None:
-        return
+def take_waiting(session: Session) -> Waiting | None:
+    """The rows this session's transaction wrote (forgotten from the session)."""
+    waiting: Waiting | None = session.info.pop(_SESSION_KEY, None)
+    return waiting
+
+
+def rows_committed(engine: sa.Engine, waiting: Waiting) -> None:
+    """Committed and chained rows: sign the head if that is due now."""
     settings = get_settings()
     path = settings.audit_anchor_file
     with _pending_lock:
-        known = _pending.setdefault(path, _Waiting(waiting.since))
+        known = _pending.setdefault(path, Waiting(waiting.since))
         known.rows += waiting.rows
         due = (known.rows >= settings.audit_sign_every_rows
                or clock.now() - known.since
                >= dt.timedelta(seconds=settings.audit_sign_interval_seconds))
-    bind = session.get_bind()
-    if due and isinstance(bind, sa.Engine):
+    if due:
         try:
-            sign_head_of(bind)
+            sign_head_of(engine)
         except Exception:  # the act is committed: a failed signature waits for the next one
             log.exception("signing the audit chain head after a commit failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint rolled back: the rest still stands
-        session.info.pop(_SESSION_KEY, None)

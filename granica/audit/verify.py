@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from granica import clock
-from granica.audit.chain import GENESIS, row_hash
+from granica.audit.chain import GENESIS, fields_of, row_hash, seal
 from granica.audit.models import (
     AuditAnchorHead,
     AuditCheckpoint,
     AuditEntry,
     AuditHead,
+    AuditPending,
     AuditSubjectIndex,
 )
 from granica.audit.signing import Anchor, chain_problem, check_checkpoint, read_anchors
@@ -52,6 +53,10 @@ class VerifyResult:
     unanchored_rows: int = 0
     unanchored_since: str | None = None  # when the oldest row not covered by an anchor was written
     unanchored_seconds: float = 0.0
+    # rows written and committed but not chained yet (the appender's backlog); counted in the
+    # unprotected window above
+    pending_rows: int = 0
+    pending_oldest_seconds: float | None = None
     first_bad_seq: int | None = None
     problem: str | None = None  # changed | removed | inserted | rewritten | anchor_signature | ...
     message: str = ""
@@ -70,14 +75,7 @@ class VerifyResult:
 
 def _fields(row: Any) -> dict[str, Any]:
     """The chained fields of an audit row (ORM object or plain row), as `record()` hashed them."""
-    return {
-        "seq": row.seq,
-        "occurred_at": row.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "user_id": row.user_id, "username": row.username, "agency": row.agency,
-        "action": row.action, "purpose": row.purpose, "subject_type": row.subject_type,
-        "subject_ids": row.subject_ids, "query": row.query, "result_count": row.result_count,
-        "outcome": row.outcome, "details": row.details,
-    }
+    return fields_of(row, row.seq)
 
 
 _BATCH = 2000
@@ -318,12 +316,15 @@ def verify_in(session: Session, anchors: list[Anchor], anchors_file: Path | None
         return result.fail(last + 1, "removed",
                            f"rows after {last} were removed: the anchor signed at {a.signed_at} "
                            f"(line {a.line}) covers row {a.seq}")
-    _window(result, newest, first_unanchored, last)
+    oldest_pending, bad_pending = _pending(session, result)
+    if bad_pending is not None:
+        return result.fail(None, "pending_changed", bad_pending)
+    _window(result, newest, first_unanchored, last, oldest_pending)
     if newest is None and head_seq:
         result.warnings.append("no signed anchor yet: run `granica audit sign` (writes sign "
                                "soon after they commit, and the scheduler when idle); until "
                                "then a rewritten chain cannot be told apart")
-    elif newest is not None and result.unanchored_rows:
+    elif newest is not None and last >= first_unanchored:
         result.warnings.append(f"rows {first_unanchored} to {last} are newer than the last "
                                f"signed anchor ({newest.signed_at})")
     result.message = (f"audit chain intact: {result.rows_checked} rows"
@@ -332,15 +333,55 @@ def verify_in(session: Session, anchors: list[Anchor], anchors_file: Path | None
     return result
 
 
-def _window(result: VerifyResult, newest: Anchor | None, first_unanchored: int, last: int
-            ) -> None:
-    """How wide the unprotected window is: rows after the newest anchor, and their age."""
+# pending rows older than this mean the appender is behind (or no process chains them)
+PENDING_LAG_SECONDS = 5.0
+
+
+def _pending(session: Session, result: VerifyResult) -> tuple[dt.datetime | None, str | None]:
+    """Check every pending row's seal; count them. Their oldest time, and what is wrong."""
+    table = cast(sa.Table, AuditPending.__table__)
+    oldest: dt.datetime | None = None
+    after = 0
+    while True:
+        rows = session.execute(sa.select(table).where(table.c.id > after)
+                               .order_by(table.c.id).limit(_BATCH)).all()
+        if not rows:
+            break
+        for row in rows:
+            values = fields_of(row, None)
+            if seal(values) != row.seal:
+                return oldest, (f"pending audit row {row.id} (not chained yet) was changed: its "
+                                f"content ({row.action} by {row.username} at "
+                                f"{values['occurred_at']}) no longer matches its seal")
+            result.pending_rows += 1
+            if oldest is None or row.occurred_at < oldest:
+                oldest = row.occurred_at
+        after = int(rows[-1].id)
+    if oldest is not None:
+        age = round((clock.now() - oldest).total_seconds(), 3)
+        result.pending_oldest_seconds = age
+        if age > PENDING_LAG_SECONDS:
+            result.warnings.append(
+                f"the audit appender is lagging: {result.pending_rows} committed rows wait to "
+                f"be chained, the oldest for {age} s (a `granica serve` process or the "
+                "scheduler chains them)")
+    return oldest, None
+
+
+def _window(result: VerifyResult, newest: Anchor | None, first_unanchored: int, last: int,
+            oldest_pending: dt.datetime | None = None) -> None:
+    """How wide the unprotected window is: rows after the newest anchor (pending rows
+    included), and their age."""
     now = clock.now()
     if newest is not None:
         result.last_anchor_seq, result.last_anchor_at = newest.seq, newest.signed_at
         result.seconds_since_last_anchor = round(
             (now - dt.datetime.fromisoformat(newest.signed_at)).total_seconds(), 3)
-    result.unanchored_rows = max(0, last - first_unanchored + 1)
+    result.unanchored_rows = max(0, last - first_unanchored + 1) + result.pending_rows
+    if oldest_pending is not None:
+        pending_since = oldest_pending.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        if result.unanchored_since is None or pending_since < result.unanchored_since:
+            result.unanchored_since = pending_since
     if result.unanchored_rows and result.unanchored_since is not None:
         result.unanchored_seconds = round(
             (now - dt.datetime.fromisoformat(result.unanchored_since)).total_seconds(), 3)

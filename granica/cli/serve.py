@@ -116,6 +116,7 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
     import uvicorn
 
     from granica.api.app import create_app
+    from granica.audit.appender import start_appender
     from granica.exchange.worker import DeliveryWorker
     from granica.jobs import Scheduler
     from granica.ops.logging import configure_logging
@@ -147,6 +148,8 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
                                           "domains": app.state.mounted_domains}})
     if scheduler is not None:
         scheduler.start()
+    # audit rows are chained off the request path, woken by each commit (granica.audit.appender)
+    appender = start_appender(db.engine)
     if delivery is not None:
         delivery.start()
     try:
@@ -156,6 +159,7 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
             delivery.stop()
         if scheduler is not None:
             scheduler.stop()
+        appender.stop()
         db.dispose()
 
 
