@@ -61,15 +61,12 @@ def release_sqlite_lock(session: Session) -> None:
         session.commit()
 
 
-def append_audit(session: Session, principal: Principal, entries: list[dict[str, Any]]) -> None:
-    """The check's audit rows in one batch (`record_many`) where the audit service has it;
-    each entry holds `audit.record`'s keyword arguments."""
-    many = getattr(audit, "record_many", None)
-    if many is not None:
-        many(session, principal, entries)
-        return
-    for entry in entries:
-        audit.record(session, principal, **entry)
+def append_audit(session: Session, principal: Principal, entries: list[dict[str, Any]],
+                 handed_over: Sequence[dict[str, Any]] = ()) -> None:
+    """The check's audit rows in one batch (one statement): the rows its sources handed over
+    (`AuditHandover`) and its own, each entry holding `audit.record`'s keyword arguments."""
+    audit.write_rows(session, [*handed_over,
+                               *(audit.pending_row(principal, **entry) for entry in entries)])
 
 
 def decode_fingerprints(request: CheckRequest) -> list[tuple[int, bytes]]:
@@ -110,6 +107,8 @@ class Assessment:
     crossing_ref: str | None
     prints: list[tuple[int, bytes]]
     query: src.TravellerQuery
+    # the sources' audit rows (their reads), written with the check's own (step `store`)
+    audit_rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -180,12 +179,15 @@ def ask(session: Session, principal: Principal, assessment: Assessment, purpose:
     sources read on their own connections, so this session's transaction writes nothing yet."""
     engine = session.get_bind()
     release_sqlite_lock(session)
+    handover = src.AuditHandover()
     outcomes = src.run_sources(engine, principal, assessment.query, purpose,  # type: ignore[arg-type]
-                               get_settings().border_source_budget_ms / 1000, sources=sources)
+                               get_settings().border_source_budget_ms / 1000, sources=sources,
+                               handover=handover)
     if assessment.prints:
         outcomes += _fingerprint_step(engine, principal, assessment.query, purpose,
                                       assessment.prints, outcomes,
-                                      identity_unknown=identity_unknown)
+                                      identity_unknown=identity_unknown, handover=handover)
+    assessment.audit_rows = handover.close()
     return outcomes
 
 
@@ -257,7 +259,7 @@ def store(session: Session, principal: Principal, request: CheckRequest, a: Asse
     elif a.thorough and h.stay is not None and h.stay.overstay_days > 0 \
             and h.traveller is not None:
         mark_overstayer(session, h.traveller, now)
-    append_audit(session, principal, [{
+    append_audit(session, principal, handed_over=a.audit_rows, entries=[{
         "action": "border.check", "purpose": purpose, "subject_type": "border_check",
         "subject_ids": [row.id] + [x.alert_id for x in d.hits],
         "query": {"bcp": a.bcp.code, "direction": request.direction, **q.as_dict(),
@@ -293,7 +295,8 @@ def check(session: Session, principal: Principal, request: CheckRequest, purpose
 
 def _fingerprint_step(engine: Any, principal: Principal, query: src.TravellerQuery, purpose: str,
                       prints: list[tuple[int, bytes]], outcomes: Sequence[src.SourceOutcome],
-                      *, identity_unknown: bool) -> list[src.SourceOutcome]:
+                      *, identity_unknown: bool,
+                      handover: src.AuditHandover | None = None) -> list[src.SourceOutcome]:
     """After the alphanumeric sources: verify each person hit 1:1 against its alert's prints
     and, where the identity is not ascertained, search the prints 1:N. Its own time budget;
     a timeout or failure is a missed source like any other. Marks the person hits in place."""
@@ -303,7 +306,8 @@ def _fingerprint_step(engine: Any, principal: Principal, query: src.TravellerQue
     if not source.applies(query):
         return []
     budget = get_settings().border_fingerprint_budget_ms / 1000
-    (outcome,) = src.run_sources(engine, principal, query, purpose, budget, sources=[source])
+    (outcome,) = src.run_sources(engine, principal, query, purpose, budget, sources=[source],
+                                 handover=handover)
     if outcome.status == "ok":
         for o in outcomes:
             for i, h in enumerate(o.hits):

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from granica.audit import service as audit
 from granica.auth.principal import Principal
 from granica.sis import service as sis
 from granica.storage import unit_of_work
@@ -370,17 +371,52 @@ def _turn(engine: Engine, source: Source) -> contextlib.AbstractContextManager[A
         return _sqlite_turns.setdefault(id(engine), threading.Lock())
 
 
+class AuditHandover:
+    """The audit rows of the sources' reads, handed to the check that asked, whose own
+    transaction writes them with the check (one writing transaction per check). A source
+    that answers after the check went on without it (its budget ran out) writes its rows
+    in its own session instead: a read is never left unaudited."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: list[dict[str, Any]] = []
+        self._closed = False
+
+    def give(self, rows: list[dict[str, Any]]) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._rows.extend(rows)
+            return True
+
+    def close(self) -> list[dict[str, Any]]:
+        """The rows handed over so far; later ones are written by their sources."""
+        with self._lock:
+            self._closed = True
+            rows, self._rows = self._rows, []
+            return rows
+
+
 def _run_one(engine: Engine, source: Source, principal: Principal, q: TravellerQuery,
-             purpose: str) -> list[Hit]:
+             purpose: str, handover: AuditHandover | None = None) -> list[Hit]:
     with _turn(engine, source), own_session(engine) as s:
-        return source.query(s, principal, q, purpose)
+        if handover is None:
+            return source.query(s, principal, q, purpose)
+        rows = audit.defer(s)
+        try:
+            return source.query(s, principal, q, purpose)
+        finally:
+            if not handover.give(rows):
+                audit.write_rows(s, rows)
 
 
 def run_sources(engine: Engine, principal: Principal, q: TravellerQuery, purpose: str,
                 budget_s: float, sources: Sequence[Source] | None = None,
                 only: Sequence[str] | None = None,
-                runner: Callable[..., list[Hit]] = _run_one) -> list[SourceOutcome]:
-    """Ask every applicable source at once; each answers within `budget_s` or counts as missed."""
+                runner: Callable[..., list[Hit]] = _run_one,
+                handover: AuditHandover | None = None) -> list[SourceOutcome]:
+    """Ask every applicable source at once; each answers within `budget_s` or counts as missed.
+    With `handover`, the sources' audit rows are handed to the caller to write."""
     chosen = [s for s in (sources if sources is not None else get_sources())
               if only is None or s.name in only]
     outcomes: list[SourceOutcome] = []
@@ -390,7 +426,8 @@ def run_sources(engine: Engine, principal: Principal, q: TravellerQuery, purpose
         if not src.applies(q):
             outcomes.append(SourceOutcome(src.name, src.label, "skipped"))
             continue
-        futures.append((src, pool.submit(runner, engine, src, principal, q, purpose),
+        extra = {} if handover is None else {"handover": handover}
+        futures.append((src, pool.submit(runner, engine, src, principal, q, purpose, **extra),
                         time.perf_counter()))
     # all sources started together, so one deadline for all of them is each one's budget
     deadline = time.perf_counter() + budget_s
