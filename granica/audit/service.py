@@ -21,9 +21,6 @@ from granica.auth.principal import Principal
 _PENDING = cast(sa.Table, AuditPending.__table__)
 _INSERT_PENDING = sa.insert(_PENDING)
 _INSERT_PENDING_ID = sa.insert(_PENDING).returning(_PENDING.c.id)
-# Acts whose caller reports the row's sequence number at once (a DPO export cites it): these
-# rows are chained in their own transaction, which then holds the chain's head until it ends.
-CHAINED_AT_ONCE = frozenset({"dpo.export"})
 
 
 _DEFER_KEY = "granica.audit.deferred"
@@ -78,8 +75,9 @@ def record(
     `outcome` is "ok", "denied" or "error". The row (every field, sealed by its content
     hash) commits or rolls back with the act; it takes no lock on the chain's head, and
     the appender gives it its place in the chain after the commit (granica.audit.appender).
-    With `chained` (or an action in CHAINED_AT_ONCE) it is chained in this transaction,
-    and the returned entry has its seq and hash; otherwise its seq is None. In a session
+    With `chained` (for a caller that cites the row's place, as a DPO export does; the
+    transaction then holds the chain's head until it ends) it is chained in this
+    transaction, and the returned entry has its seq and hash; otherwise its seq is None. In a session
     given to `defer`, the row (unless a denial) is kept for the caller to write instead.
     """
     values = pending_row(principal, action, purpose=purpose, subject_type=subject_type,
@@ -89,7 +87,7 @@ def record(
     if deferred is not None and outcome != "denied" and not chained:
         deferred.append(values)
         return _entry(values)
-    if not (chained or action in CHAINED_AT_ONCE):
+    if not chained:
         write_rows(session, [values])
         return _entry(values)
     conn = session.connection()

@@ -169,6 +169,7 @@ def export_for_subject(
     all_ids = sorted(set(query.subject_ids) | {i for r in report.records for i in _ids(r)})
     entry = audit.record(
         session, principal, "dpo.export", purpose=purpose, subject_type="person",
+        chained=True,  # the export cites its own row's place in the chain
         subject_ids=all_ids, query=report.query, result_count=len(released),
         details={"request_reference": request_reference,
                  "withheld": [{"record_id": w["record_id"], "domain": w["domain"],

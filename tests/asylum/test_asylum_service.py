@@ -98,7 +98,8 @@ def test_asylum_inconclusive_goes_to_a_second_expert(db: Database) -> None:
         assert service.decide(s, EXPERT, cid, "inconclusive", "partial prints").state == DISPUTED
     with db.session() as s:
         assert service.queue(s, EXPERT) == []  # not back to the first expert
-        # the queue's audit row names only the subjects it showed
+    with db.session() as s:
+        # the queue's audit row (chained once its act committed) names only what it showed
         last = s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "asylum.queue")
                          .order_by(AuditEntry.seq.desc())).first()
         assert last is not None and last.subject_ids == []

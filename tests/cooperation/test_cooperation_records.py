@@ -36,6 +36,7 @@ def test_a_seizure_is_recorded_with_its_goods_and_shared_by_rule(coop_db: Databa
     with coop_db.session() as s:
         seen = service.get_record(s, GUARD, out.reference, purpose="border check")
         assert seen.id == out.id
+    with coop_db.session() as s:  # the read's audit row, chained once the read committed
         rows = s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "cooperation.read")
                          ).all()
         assert [r.subject_ids for r in rows] == [[out.id]]
