@@ -7,14 +7,13 @@ Each message gets the next number of its conversation with that peer.
 Receiving: `receive()` refuses what it cannot trust (unknown sender, bad signature,
 wrong recipient, too old, malformed, a kind no handler takes), records each refusal,
 stores each new message once (its id; a message sent again is acknowledged as a
-duplicate and not handled again) and acknowledges only what it committed. In the
-same transaction, `handle_held()`'s steps give the messages of each conversation to
-their handlers in number order: one that arrived early waits for those before it.
+duplicate and not handled again) and acknowledges only what it committed. Then
+`handle_held()` gives the messages of each conversation to their handlers in number
+order: one that arrived early waits for those before it.
 
 Delivering: `deliver_due()` posts the due messages of each peer in batches and marks
 what the peer acknowledged; a peer that is down or answers badly is tried again
-after a back-off that doubles up to a ceiling (`exchange_retry_*` settings). Under
-load a round costs one transaction: the one that marks its batch reads the next.
+after a back-off that doubles up to a ceiling (`exchange_retry_*` settings).
 """
 
 from __future__ import annotations
@@ -304,17 +303,9 @@ def receive(db: Database, messages: Iterable[Any], remote: str | None = None) ->
                 "reason": r.reason, "sender": r.claimed_sender, "id": r.message_id,
                 "remote": remote, "detail": r.detail}})
     if trusted:
-        # Stored and handed to the handlers in one transaction (one wait for SQLite's write
-        # lock, not two): what is acknowledged is committed, and a crash before the commit
-        # leaves nothing, so the sender sends it again.
-        todo = sorted({(e.sender, e.conversation) for _, e in trusted})
-        with db.session() as s:
-            stored = _store(s, [e for _, e in trusted], now)
-            _handled, more = _handle_chunk(s, handlers(), todo[:100], _HANDLE_LIMIT)
-        for n, ack in stored:
+        for n, ack in _store(db, [e for _, e in trusted], now):
             acks[trusted[n][0]] = ack
-        if todo[100:] or more:
-            handle_held(db, todo[100:] + more)
+        handle_held(db, {(e.sender, e.conversation) for _, e in trusted})
     return [a for a in acks if a is not None]
 
 
@@ -322,54 +313,52 @@ def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
-def _store(s: Session, envelopes: list[Envelope], now: dt.datetime) -> list[tuple[int, Ack]]:
+def _store(db: Database, envelopes: list[Envelope], now: dt.datetime) -> list[tuple[int, Ack]]:
     out: list[tuple[int, Ack]] = []
     rows: list[dict[str, Any]] = []
-    ids = [e.id for e in envelopes]
-    seen = dict(s.execute(sa.select(m.InboxMessage.id, m.InboxMessage.sender)
-                          .where(m.InboxMessage.id.in_(ids))).all())
-    places = {(e.sender, e.conversation, e.seq) for e in envelopes}
-    key = sa.tuple_(m.InboxMessage.sender, m.InboxMessage.conversation, m.InboxMessage.seq)
-    taken = {
-        (row.sender, row.conversation, row.seq): row.id
-        for row in s.execute(sa.select(m.InboxMessage.sender, m.InboxMessage.conversation,
-                                       m.InboxMessage.seq, m.InboxMessage.id)
-                             .where(key.in_(list(places))))
-    }
-    for n, e in enumerate(envelopes):
-        if e.id in seen:
-            if seen[e.id] != e.sender:
-                out.append((n, Ack(e.id, "refused", "id_reused",
-                                   "another sender's message has this id")))
+    with db.session() as s:
+        ids = [e.id for e in envelopes]
+        seen = dict(s.execute(sa.select(m.InboxMessage.id, m.InboxMessage.sender)
+                              .where(m.InboxMessage.id.in_(ids))).all())
+        places = {(e.sender, e.conversation, e.seq) for e in envelopes}
+        key = sa.tuple_(m.InboxMessage.sender, m.InboxMessage.conversation, m.InboxMessage.seq)
+        taken = {
+            (row.sender, row.conversation, row.seq): row.id
+            for row in s.execute(sa.select(m.InboxMessage.sender, m.InboxMessage.conversation,
+                                           m.InboxMessage.seq, m.InboxMessage.id)
+                                 .where(key.in_(list(places))))
+        }
+        for n, e in enumerate(envelopes):
+            if e.id in seen:
+                if seen[e.id] != e.sender:
+                    out.append((n, Ack(e.id, "refused", "id_reused",
+                                       "another sender's message has this id")))
+                    continue
+                # A retry after a lost acknowledgement, or a replay: acknowledged, not handled.
+                log.info("message received again", extra={"fields": {
+                    "id": e.id, "sender": e.sender, "conversation": e.conversation}})
+                out.append((n, Ack(e.id, "duplicate")))
                 continue
-            # A retry after a lost acknowledgement, or a replay: acknowledged, not handled.
-            log.info("message received again", extra={"fields": {
-                "id": e.id, "sender": e.sender, "conversation": e.conversation}})
-            out.append((n, Ack(e.id, "duplicate")))
-            continue
-        place = (e.sender, e.conversation, e.seq)
-        if place in taken:
-            out.append((n, Ack(e.id, "refused", "sequence_reused",
-                               f"message {e.seq} of conversation {e.conversation} was "
-                               "already received with another id")))
-            continue
-        taken[place] = e.id
-        seen[e.id] = e.sender
-        rows.append({"id": e.id, "sender": e.sender, "kind": e.kind,
-                     "conversation": e.conversation, "seq": e.seq, "created_at": e.created_at,
-                     "received_at": now, "state": m.HELD,
-                     "envelope": json.dumps(e.to_dict(), ensure_ascii=False)})
-        out.append((n, Ack(e.id, "accepted")))
-    if rows:
-        s.execute(sa.insert(_INBOX), rows)
+            place = (e.sender, e.conversation, e.seq)
+            if place in taken:
+                out.append((n, Ack(e.id, "refused", "sequence_reused",
+                                   f"message {e.seq} of conversation {e.conversation} was "
+                                   "already received with another id")))
+                continue
+            taken[place] = e.id
+            seen[e.id] = e.sender
+            rows.append({"id": e.id, "sender": e.sender, "kind": e.kind,
+                         "conversation": e.conversation, "seq": e.seq, "created_at": e.created_at,
+                         "received_at": now, "state": m.HELD,
+                         "envelope": json.dumps(e.to_dict(), ensure_ascii=False)})
+            out.append((n, Ack(e.id, "accepted")))
+        if rows:
+            s.execute(sa.insert(_INBOX), rows)
     return out
 
 
-_HANDLE_LIMIT = 500
-
-
 def handle_held(db: Database, conversations: Iterable[tuple[str, str]] | None = None,
-                limit: int = _HANDLE_LIMIT) -> int:
+                limit: int = 500) -> int:
     """Give held messages to their handlers, each conversation in number order; returns
     how many were handled. `conversations` (sender, conversation) narrows the work.
     Up to `limit` messages of each conversation are handled in one transaction with
@@ -385,24 +374,12 @@ def handle_held(db: Database, conversations: Iterable[tuple[str, str]] | None = 
     while todo:
         chunk, todo = todo[:100], todo[100:]
         with db.session() as s:
-            handled, more = _handle_chunk(s, table, chunk, limit)
-        done += handled
-        todo += more
+            for sender, conversation in chunk:
+                handled = _handle_some(s, table, sender, conversation, limit)
+                done += handled
+                if handled == limit:
+                    todo.append((sender, conversation))  # more after these
     return done
-
-
-def _handle_chunk(s: Session, table: dict[str, Handler], chunk: list[tuple[str, str]],
-                  limit: int) -> tuple[int, list[tuple[str, str]]]:
-    """Handle what is in order in these conversations: how many were handled, and the
-    conversations that have more than `limit` to hand over (for another transaction)."""
-    done = 0
-    more = []
-    for sender, conversation in chunk:
-        handled = _handle_some(s, table, sender, conversation, limit)
-        done += handled
-        if handled == limit:
-            more.append((sender, conversation))
-    return done, more
 
 
 _MARK_HANDLED = (sa.update(_INBOX).where(_INBOX.c.id == sa.bindparam("b_id"))
@@ -448,9 +425,6 @@ class Poster(Protocol):
              timeout: float) -> Any: ...
 
 
-Batch = list[tuple[str, str, int]]  # (id, signed envelope, attempts) of one recipient
-
-
 @dataclass
 class DeliveryRound:
     sent: int = 0
@@ -458,8 +432,6 @@ class DeliveryRound:
     refused: int = 0
     retried: int = 0
     peers_down: list[str] = field(default_factory=list)
-    # what is due after this round, read in the transaction that marked its last batch
-    next_due: list[tuple[str, Batch]] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "delivered": self.delivered, "refused": self.refused,
@@ -474,52 +446,32 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
 
-def deliver_due(db: Database, client: Poster,
-                due: list[tuple[str, Batch]] | None = None) -> DeliveryRound:
-    """One delivery round: the due messages of every peer, a batch each. `due` is what the
-    previous round's `next_due` found (the delivery thread passes it on); without it the
-    outbox is read first.
-
-    Each transaction on SQLite waits for the write lock, which the node's own senders hold
-    most of the time under load: so every peer's batch is read in one transaction, and the
-    transaction that marks the round's last batch also reads the next round's."""
-    size = get_settings().exchange_batch
+def deliver_due(db: Database, client: Poster) -> DeliveryRound:
+    """One delivery round: the due messages of every peer, a batch each."""
+    settings = get_settings()
+    now = clock.now()
     result = DeliveryRound()
-    if due is None:
+    with db.session() as s:
+        recipients = list(s.execute(
+            sa.select(m.OutboxMessage.recipient)
+            .where(m.OutboxMessage.state == m.PENDING, m.OutboxMessage.next_attempt_at <= now)
+            .distinct()).scalars())
+    for recipient in sorted(recipients):
         with db.session() as s:
-            due = _due_batches(s, clock.now(), size)
-    for n, (recipient, batch) in enumerate(due):
-        acks, error = _post(client, recipient, batch, result)
-        with db.session() as s:
-            _mark(s, recipient, batch, acks, error, result)
-            if n == len(due) - 1:
-                result.next_due = _due_batches(s, clock.now(), size)
+            batch = [(str(i), str(env), int(n)) for i, env, n in s.execute(
+                sa.select(m.OutboxMessage.id, m.OutboxMessage.envelope, m.OutboxMessage.attempts)
+                .where(m.OutboxMessage.recipient == recipient,
+                       m.OutboxMessage.state == m.PENDING,
+                       m.OutboxMessage.next_attempt_at <= now)
+                .order_by(m.OutboxMessage.created_at, m.OutboxMessage.seq)
+                .limit(settings.exchange_batch))]
+        if batch:
+            _deliver(db, client, recipient, batch, result)
     return result
 
 
-def _due_batches(s: Session, now: dt.datetime, size: int) -> list[tuple[str, Batch]]:
-    """(recipient, its batch) of each peer with messages due, each batch oldest first."""
-    recipients = sorted(s.execute(
-        sa.select(m.OutboxMessage.recipient)
-        .where(m.OutboxMessage.state == m.PENDING, m.OutboxMessage.next_attempt_at <= now)
-        .distinct()).scalars())
-    out = []
-    for recipient in recipients:
-        batch = [(str(i), str(env), int(n)) for i, env, n in s.execute(
-            sa.select(m.OutboxMessage.id, m.OutboxMessage.envelope, m.OutboxMessage.attempts)
-            .where(m.OutboxMessage.recipient == recipient,
-                   m.OutboxMessage.state == m.PENDING,
-                   m.OutboxMessage.next_attempt_at <= now)
-            .order_by(m.OutboxMessage.created_at, m.OutboxMessage.seq)
-            .limit(size))]
-        if batch:
-            out.append((str(recipient), batch))
-    return out
-
-
-def _post(client: Poster, recipient: str, batch: Batch, result: DeliveryRound
-          ) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Post a batch to its recipient: the acknowledgements by id, or what went wrong."""
+def _deliver(db: Database, client: Poster, recipient: str,
+             batch: list[tuple[str, str, int]], result: DeliveryRound) -> None:
     settings = get_settings()
     result.sent += len(batch)
     acks: dict[str, dict[str, Any]] = {}
@@ -544,40 +496,35 @@ def _post(client: Poster, recipient: str, batch: Batch, result: DeliveryRound
             error = f"{recipient} could not be reached: {type(exc).__name__}: {exc}"[:500]
     if error is not None:
         result.peers_down.append(recipient)
-    return acks, error
-
-
-def _mark(s: Session, recipient: str, batch: Batch, acks: dict[str, dict[str, Any]],
-          error: str | None, result: DeliveryRound) -> None:
-    """Record in the outbox what the recipient acknowledged, refused, or left to retry."""
     now = clock.now()
     delivered: list[str] = []
     retry: dict[int, list[str]] = {}
-    for message_id, _env, attempts in batch:
-        ack = acks.get(message_id)
-        if ack is not None and ack.get("status") in ("accepted", "duplicate"):
-            delivered.append(message_id)
-        elif ack is not None and ack.get("status") == "refused":
-            s.execute(sa.update(m.OutboxMessage).where(m.OutboxMessage.id == message_id)
-                      .values(state=m.REFUSED, attempts=attempts + 1,
-                              last_error=f"{ack.get('reason')}: {ack.get('detail')}"[:500]))
-            result.refused += 1
-            log.warning("message refused by peer", extra={"fields": {
-                "id": message_id, "peer": recipient, "reason": ack.get("reason")}})
-        else:
-            retry.setdefault(attempts + 1, []).append(message_id)
-    if delivered:
-        s.execute(sa.update(m.OutboxMessage)
-                  .where(m.OutboxMessage.id.in_(delivered), m.OutboxMessage.state == m.PENDING)
-                  .values(state=m.DELIVERED, delivered_at=now, last_error=None,
-                          attempts=m.OutboxMessage.attempts + 1))
-        result.delivered += len(delivered)
-    for attempts, ids in retry.items():
-        s.execute(sa.update(m.OutboxMessage)
-                  .where(m.OutboxMessage.id.in_(ids), m.OutboxMessage.state == m.PENDING)
-                  .values(attempts=attempts, next_attempt_at=now + backoff(attempts),
-                          last_error=error or f"{recipient} did not acknowledge it"))
-        result.retried += len(ids)
+    with db.session() as s:
+        for message_id, _env, attempts in batch:
+            ack = acks.get(message_id)
+            if ack is not None and ack.get("status") in ("accepted", "duplicate"):
+                delivered.append(message_id)
+            elif ack is not None and ack.get("status") == "refused":
+                s.execute(sa.update(m.OutboxMessage).where(m.OutboxMessage.id == message_id)
+                          .values(state=m.REFUSED, attempts=attempts + 1,
+                                  last_error=f"{ack.get('reason')}: {ack.get('detail')}"[:500]))
+                result.refused += 1
+                log.warning("message refused by peer", extra={"fields": {
+                    "id": message_id, "peer": recipient, "reason": ack.get("reason")}})
+            else:
+                retry.setdefault(attempts + 1, []).append(message_id)
+        if delivered:
+            s.execute(sa.update(m.OutboxMessage)
+                      .where(m.OutboxMessage.id.in_(delivered), m.OutboxMessage.state == m.PENDING)
+                      .values(state=m.DELIVERED, delivered_at=now, last_error=None,
+                              attempts=m.OutboxMessage.attempts + 1))
+            result.delivered += len(delivered)
+        for attempts, ids in retry.items():
+            s.execute(sa.update(m.OutboxMessage)
+                      .where(m.OutboxMessage.id.in_(ids), m.OutboxMessage.state == m.PENDING)
+                      .values(attempts=attempts, next_attempt_at=now + backoff(attempts),
+                              last_error=error or f"{recipient} did not acknowledge it"))
+            result.retried += len(ids)
 
 
 # --- state --------------------------------------------------------------------------

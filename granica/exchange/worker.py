@@ -9,7 +9,7 @@ import threading
 
 import httpx
 
-from granica.exchange.service import Batch, deliver_due, handle_held, wait_for_work
+from granica.exchange.service import deliver_due, handle_held, wait_for_work
 from granica.storage import Database
 
 log = logging.getLogger("granica.exchange")
@@ -23,15 +23,10 @@ class DeliveryWorker:
         self.idle_seconds = idle_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        # what the last round found due, so the next round need not read the outbox again
-        self._due: list[tuple[str, Batch]] | None = None
 
     def run_once(self, client: httpx.Client) -> int:
         """One round; returns how many messages it tried to send."""
-        due, self._due = self._due, None
-        result = deliver_due(self.db, client, due)
-        self._due = result.next_due
-        return result.sent
+        return deliver_due(self.db, client).sent
 
     def _loop(self) -> None:
         try:
@@ -45,7 +40,7 @@ class DeliveryWorker:
                 except Exception:  # a database hiccup must not end delivery for good
                     log.exception("delivery round failed")
                     sent = 0
-                if not sent and not self._due:
+                if not sent:
                     wait_for_work(self.idle_seconds)
 
     def start(self) -> None:

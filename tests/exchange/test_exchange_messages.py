@@ -181,42 +181,6 @@ def test_exchange_a_peer_that_is_down_is_retried_later_with_the_reason(
     assert service.backoff(30) <= dt.timedelta(seconds=get_settings().exchange_retry_max_seconds)
 
 
-class _Acknowledging:
-    """A peer that accepts every message posted to it, and remembers what it was sent."""
-
-    def __init__(self) -> None:
-        self.posted: list[list[str]] = []
-
-    def post(self, url: str, *, content: bytes, headers: dict[str, str],
-             timeout: float) -> Any:
-        import httpx
-
-        ids = [e["id"] for e in json.loads(content)["messages"]]
-        self.posted.append(ids)
-        return httpx.Response(200, json={"acks": [{"id": i, "status": "accepted"} for i in ids]})
-
-
-def test_exchange_a_round_passes_on_what_is_still_due_and_nothing_is_sent_twice(
-        database: Database, hungary: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch) -> None:
-    from granica.settings import reset_settings
-
-    monkeypatch.setenv("GRANICA_EXCHANGE_BATCH", "2")
-    reset_settings()
-    with database.session() as s:
-        sent = service.ping(s, system_principal("test"), "HU", 5, conversation="a")
-    peer = _Acknowledging()
-    first = service.deliver_due(database, peer)
-    # the next batch was read in the transaction that marked this one
-    assert first.delivered == 2 and first.next_due is not None
-    assert [json.loads(env)["id"] for _, env, _ in first.next_due[0][1]] == sent[2:4]
-    second = service.deliver_due(database, peer, first.next_due)
-    third = service.deliver_due(database, peer, second.next_due)
-    assert third.next_due == []
-    assert service.deliver_due(database, peer, third.next_due).sent == 0
-    assert peer.posted == [sent[0:2], sent[2:4], sent[4:5]]
-    assert all(r.state == m.DELIVERED and r.attempts == 1 for r in outbox(database))
-
-
 def test_exchange_status_needs_the_monitor_permission(database: Database) -> None:
     from granica.auth.principal import Principal
     from granica.errors import PermissionDenied
