@@ -283,12 +283,16 @@ def _check_when(model: RecordBase, where: str = "", now: dt.datetime | None = No
     return when
 
 
-def _check_bcp(session: Session, bcp: str | None, where: str = "") -> str | None:
-    if not bcp:
-        return None
+def _crossing_points(session: Session) -> frozenset[str]:
     from granica.border import service as border
 
-    known = {p.code for p, _lanes in border.list_crossing_points(session)}
+    return frozenset(p.code for p, _lanes in border.list_crossing_points(session))
+
+
+def _check_bcp(bcp: str | None, known: frozenset[str], where: str = "") -> str | None:
+    """`bcp` if it is one of the `known` crossing points (any, while none is configured)."""
+    if not bcp:
+        return None
     if known and bcp not in known:
         prefix = f"{where}: " if where else ""
         raise ValidationError(f"{prefix}field 'bcp': unknown border crossing point '{bcp}'; use "
@@ -354,18 +358,13 @@ class _Prepared:
     shares: list[str]
 
 
-def _prepare(session: Session, principal: Principal, kind: str, model: RecordBase,
-             now: dt.datetime, where: str = "", batch: str | None = None,
-             bcp_codes: frozenset[str] | None = None, record_id: str | None = None
-             ) -> _Prepared:
+def _prepare(principal: Principal, kind: str, model: RecordBase, now: dt.datetime,
+             bcp_codes: frozenset[str], where: str = "", batch: str | None = None,
+             record_id: str | None = None) -> _Prepared:
+    """The rows of one record, checked against `bcp_codes` (the known crossing points). Reads
+    no session: the import runs it in a thread of its own."""
     when = _check_when(model, where, now)
-    if bcp_codes is None:
-        bcp = _check_bcp(session, model.bcp, where)
-    else:
-        bcp = model.bcp or None
-        if bcp and bcp_codes and bcp not in bcp_codes:
-            raise ValidationError(f"{where}: field 'bcp': unknown border crossing point '{bcp}'",
-                                  field="bcp")
+    bcp = _check_bcp(model.bcp, bcp_codes, where)
     record_id = record_id or new_id()
     from granica.settings import get_settings
 
@@ -426,7 +425,8 @@ def create_record(session: Session, principal: Principal, kind: str,
     if type(model) is not INPUT_MODELS.get(kind):
         raise ValidationError(f"a {kind} was expected", field="kind")
     now = clock.now()
-    prepared = _prepare(session, principal, kind, model, now)
+    prepared = _prepare(principal, kind, model, now,
+                        _crossing_points(session) if model.bcp else frozenset())
     _insert(session, [prepared])
     row = prepared.row
     audit.record(session, principal, f"cooperation.{kind}.create", purpose=purpose,
@@ -510,7 +510,8 @@ def update_record(session: Session, principal: Principal, record_id: str,
                             "your change", field="version")
     model = parse_record(row.kind, payload)
     now = clock.now()
-    prepared = _prepare(session, principal, row.kind, model, now)
+    prepared = _prepare(principal, row.kind, model, now,
+                        _crossing_points(session) if model.bcp else frozenset())
     session.execute(sa.delete(CoopKey).where(CoopKey.record_id == row.id))
     session.execute(sa.delete(CoopGoods).where(CoopGoods.record_id == row.id))
     session.execute(sa.delete(CoopShare).where(CoopShare.record_id == row.id))
@@ -1085,9 +1086,7 @@ def import_records(session: Session, principal: Principal, kind: str,
     if kind not in INPUT_MODELS:
         raise ValidationError(f"unknown record kind '{kind}'; use one of: "
                               f"{', '.join(INPUT_MODELS)}", field="kind")
-    from granica.border import service as border
-
-    bcp_codes = frozenset(p.code for p, _l in border.list_crossing_points(session))
+    bcp_codes = _crossing_points(session)
     subscriptions = _Subscriptions.load(session)
     batch = new_id()
     now = clock.now()
@@ -1097,8 +1096,8 @@ def import_records(session: Session, principal: Principal, kind: str,
             # a chunk's ids in ascending order: each table's index on them is then written in
             # one sweep rather than at random places (the ids stay random UUIDs)
             ids = sorted(new_id() for _model in models)
-            yield [_prepare(session, principal, kind, model, now, where, batch, bcp_codes,
-                            record_id) for (where, model), record_id in zip(models, ids)]
+            yield [_prepare(principal, kind, model, now, bcp_codes, where, batch, record_id)
+                   for (where, model), record_id in zip(models, ids)]
 
     # Only where the database works in another process: SQLite's writes run in this one and
     # would take turns with the reading thread for the interpreter rather than overlap it.
