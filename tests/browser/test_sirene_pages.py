@@ -31,16 +31,20 @@ def tab_to(page: Any, element_id: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached #{element_id}")
 
 
+def _hit_from_croatia(number: int) -> dict[str, Any]:
+    """A form G from Croatia: our missing person's alert was hit at Bajakovo."""
+    return form_body("G", f"HR-F-2026-{number:06d}", {
+        "surname": "Petrović", "forename": "Ana", "hit_time": "2026-12-07T08:40",
+        "hit_place": "Bajakovo", "circumstances": "found at the border",
+        "action_taken": "whereabouts recorded"}, schengen_id=RS_MISSING)
+
+
 @pytest.mark.acceptance
 def test_sirene_duty_board_and_case_answered_with_the_keyboard(
         live_server: LiveServer, page: Any, sirene_db: Any,  # noqa: F811
         peer_keys: dict[str, Ed25519PrivateKey]) -> None:  # noqa: F811
-    g = form_body("G", "HR-F-2026-000021", {
-        "surname": "Petrović", "forename": "Ana", "hit_time": "2026-12-07T08:40",
-        "hit_place": "Bajakovo", "circumstances": "found at the border",
-        "action_taken": "whereabouts recorded"}, schengen_id=RS_MISSING)
-    assert receive(live_server.database, signed(peer_keys["HR"], "HR", "HR-C-2026-000021", 1, g)) \
-        == ["accepted"]
+    assert receive(live_server.database, signed(
+        peer_keys["HR"], "HR", "HR-C-2026-000021", 1, _hit_from_croatia(21))) == ["accepted"]
     keyboard_login(page, live_server, "sirene.operator", "/sirene")
     assert page.locator("#count-due").inner_text() == "1"
     due = (clock.now() + dt.timedelta(hours=12)).astimezone(dt.timezone(dt.timedelta(hours=1)))
@@ -72,13 +76,6 @@ def test_sirene_duty_board_and_case_answered_with_the_keyboard(
     page.goto(live_server.url + "/sirene")
     assert page.locator("#count-due").inner_text() == "0"
     assert page.locator("#count-waiting").inner_text() == "0"
-
-
-def _hit_from_croatia(number: int) -> dict[str, Any]:
-    return form_body("G", f"HR-F-2026-{number:06d}", {
-        "surname": "Petrović", "forename": "Ana", "hit_time": "2026-12-07T08:40",
-        "hit_place": "Bajakovo", "circumstances": "found at the border",
-        "action_taken": "whereabouts recorded"}, schengen_id=RS_MISSING)
 
 
 @pytest.mark.acceptance

@@ -13,14 +13,14 @@
   var busy = false;
   var failed = false;
 
-  function count(root, level) {
-    var el = root.querySelector("#count-" + level);
-    return el ? parseInt(el.textContent, 10) || 0 : 0;
+  // the four badges of a board, read once: [escalated, overdue, due, waiting]
+  function badges(root) {
+    return ["escalated", "overdue", "due", "waiting"].map(function (level) {
+      var el = root.querySelector("#count-" + level);
+      return el ? parseInt(el.textContent, 10) || 0 : 0;
+    });
   }
-  function urgent(root) { return count(root, "overdue") + count(root, "escalated"); }
-  function counts(root) {
-    return ["escalated", "overdue", "due", "waiting"].map(function (l) { return count(root, l); }).join(",");
-  }
+  function urgent(counts) { return counts[0] + counts[1]; }
 
   function showTitle(n) { document.title = n > 0 ? "(" + n + ") " + baseTitle : baseTitle; }
 
@@ -39,7 +39,8 @@
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("duty-board");
         if (!fresh) { throw new Error("no board in the answer"); }
-        var before = urgent(document), changed = counts(document) !== counts(doc);
+        var was = badges(document), now = badges(doc);
+        var changed = was.join(",") !== now.join(",");
         var focused = document.activeElement && board.contains(document.activeElement)
           ? document.activeElement.id || document.activeElement.getAttribute("href") : null;
         board.replaceChildren.apply(board, Array.prototype.slice.call(fresh.childNodes)
@@ -49,9 +50,9 @@
             board.querySelector('a[href="' + focused.replace(/"/g, "") + '"]');
           if (again) { again.focus(); }
         }
-        var after = urgent(document);
+        var after = urgent(now);
         showTitle(after);
-        if (after > before) { status.textContent = toggle.getAttribute("data-new"); }
+        if (after > urgent(was)) { status.textContent = toggle.getAttribute("data-new"); }
         else if (changed) { status.textContent = ""; }
       })
       .catch(function () {
@@ -68,6 +69,6 @@
     if (!paused) { failed = false; refresh(); }
   });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
-  showTitle(urgent(document));
+  showTitle(urgent(badges(document)));
   window.setInterval(refresh, seconds * 1000);
 })();
