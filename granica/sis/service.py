@@ -58,6 +58,8 @@ from granica.sis.models import (
 from granica.sis.print_gallery import gallery_for
 from granica.sis.search import find_document, find_vehicle, search_person
 from granica.sis.validation import (
+    SIRENE_ONLY_CATEGORIES,
+    SIRENE_ONLY_HOURS,
     CheckedAlert,
     DuplicateAlertError,
     birth_year,
@@ -100,8 +102,8 @@ _ALERT_TABLE = cast(sa.Table, Alert.__table__)
 _KEY_TABLE = cast(sa.Table, AlertNameKey.__table__)
 _IDENT_TABLE = cast(sa.Table, AlertIdentifier.__table__)
 MAX_LINE_BYTES = 256 * 1024
-HIDE_HOURS = 48  # an arrest alert hidden for an operation, at most, each time (CH 25a, 26(1bis))
-HIDEABLE = ("arrest",)
+HIDE_HOURS = SIRENE_ONLY_HOURS  # an arrest alert hidden for an operation, at most, each time
+HIDEABLE = SIRENE_ONLY_CATEGORIES
 
 
 # --- what other domains read (granica.border) ---------------------------------------------
@@ -359,8 +361,13 @@ def validate_alert(session: Session, principal: Principal, alert_id: str, *, pur
     alert.status = "active"
     alert.validated_by = principal.user_id
     alert.validated_at = alert.updated_at = clock.now()
+    details = None
+    if alert.sirene_only and alert.hidden_until is None:
+        # entered for the SIRENE Bureau only: hidden from now, for as long as a hiding lasts
+        alert.hidden_until = alert.validated_at + dt.timedelta(hours=HIDE_HOURS)
+        details = {"hidden_until": alert.hidden_until.isoformat()}
     audit.record(session, principal, "alerts.validate", purpose=purpose, subject_type=SUBJECT,
-                 subject_ids=[alert.id])
+                 subject_ids=[alert.id], details=details)
     return alert_view(session, principal, alert)
 
 
@@ -408,10 +415,8 @@ def hide_alert(session: Session, principal: Principal, alert_id: str, *, hours: 
         raise ValidationError("field 'reason': name the operation the alert is hidden for "
                               "(5-1000 characters)", field="reason")
     now = clock.now()
-    renewed = alert.sirene_only and alert.hidden_until is not None and not hiding_over(alert)
-    if alert.sirene_only and alert.hidden_until is None:
-        raise ConflictError(f"alert {alert.schengen_id} was entered for the SIRENE Bureau only: "
-                            "it is hidden already, with no end", field="alert_id")
+    # a hiding without an end (an alert stored so before hidings had one) gets one here
+    renewed = alert.sirene_only and not hiding_over(alert)
     alert.sirene_only, alert.hidden_until = True, now + dt.timedelta(hours=hours)
     alert.updated_at = now
     session.flush()
@@ -703,6 +708,8 @@ def _alert_row(checked: CheckedAlert, principal: Principal, now: dt.datetime) ->
         "category": category.code, "kind": category.kind, "status": status, "data": checked.data,
         "supplementary_information": checked.supplementary_information,
         "sirene_only": checked.sirene_only, "summary": summary_of(category, checked.data),
+        "hidden_until": now + dt.timedelta(hours=HIDE_HOURS)
+        if checked.sirene_only and status == "active" else None,
         "created_by": principal.user_id, "created_at": now, "updated_at": now,
         "validated_by": principal.user_id if status == "active" else None,
         "validated_at": now if status == "active" else None,

@@ -18,6 +18,10 @@ from granica.sis import name_matching
 from granica.sis.categories import IDENTIFIER_KINDS, Category, FieldSpec, get_category
 
 MAX_LIST_ITEMS = 20
+# An arrest alert made unavailable to end users for an operation: only the SIRENE Bureau
+# sees it, for at most this long each time, renewable (1862 Art 26(4); CH 25a, 26(1bis)).
+SIRENE_ONLY_CATEGORIES = ("arrest",)
+SIRENE_ONLY_HOURS = 48
 MAX_SUPPLEMENTARY = 4000
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _SCHENGEN_ID = re.compile(r"^[A-Z]{2}[A-Z0-9]{4,38}$")
@@ -253,6 +257,11 @@ def check_alert(raw: Any, line: int | None = None) -> CheckedAlert:
     sirene_only = raw.get("sirene_only", False)
     if not isinstance(sirene_only, bool):
         raise _fail("sirene_only", line, "expected true or false")
+    if sirene_only and category.code not in SIRENE_ONLY_CATEGORIES:
+        raise _fail("sirene_only", line,
+                    f"a {category.code} alert cannot be kept for the SIRENE Bureau only: that is "
+                    "for arrest alerts during an operation (1862 Art 26(4)), for at most "
+                    f"{SIRENE_ONLY_HOURS} hours at a time")
     status = raw.get("status")
     if status is not None and status not in ("draft", "active"):
         raise _fail("status", line, f"'{status}' is not draft or active")

@@ -75,3 +75,34 @@ def test_alerts_arrest_alert_hidden_for_48_hours(database: Database, officer: Pr
         service.hide_alert(s, validator, car["alert_id"], hours=2, reason="operation Kosava",
                            purpose="operation")
     clock.reset()
+
+
+def test_alerts_entered_for_sirene_only_are_hidden_for_48_hours_from_validation(
+        database: Database, officer: Principal, validator: Principal, guard: Principal,
+        sirene: Principal) -> None:
+    """Kept for the SIRENE Bureau only at entry is the same hiding, with the same end: it
+    starts when the alert becomes active and is renewed like any other."""
+    clock.freeze(T0)
+    with database.session() as s:
+        alert = service.create_alert(s, officer, {**arrest_payload(), "sirene_only": True},
+                                     purpose="entry")
+    clock.freeze(T0 + dt.timedelta(hours=5))
+    with database.session() as s:
+        view = service.validate_alert(s, validator, alert["alert_id"], purpose="validation")
+    assert view["hidden_until"] == (T0 + dt.timedelta(hours=53)).isoformat()
+    assert _found(database, guard) == 0 and _found(database, sirene) == 1
+    clock.freeze(T0 + dt.timedelta(hours=50))
+    with database.session() as s:  # renewed before its end, as a hiding is
+        view = service.hide_alert(s, validator, alert["alert_id"], hours=10,
+                                  reason="operation Kosava, extended", purpose="operation")
+    assert view["hidden_until"] == (T0 + dt.timedelta(hours=60)).isoformat()
+    clock.freeze(T0 + dt.timedelta(hours=60, minutes=1))
+    assert _found(database, guard) == 1
+    with database.session() as s:
+        assert service.unhide_expired(s, validator) == 1
+
+    with database.session() as s, pytest.raises(ValidationError, match="sirene_only") as err:
+        service.create_alert(s, officer, {**vehicle_payload(), "sirene_only": True},
+                             purpose="entry")
+    assert "arrest alerts" in str(err.value)
+    clock.reset()
