@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,51 @@ class Features:
     minutiae: np.ndarray  # image angles
 
 
+# The stages `ExtractionTimings` reports, in pipeline order.
+STAGES = (
+    "image", "normalisation", "segmentation", "orientation", "frequency", "enhancement",
+    "thinning", "minutiae", "quality", "secondary",
+)
+
+
+@dataclass
+class ExtractionTimings:
+    """Wall time per pipeline stage of one or more extractions, in milliseconds, filled
+    when passed to `extract` or `extract_features` (benchmarks; the normal path passes
+    none and reads no clock). Stages: `image` decoding and rescaling to 500 ppi,
+    `normalisation`, `segmentation`, `orientation`, `frequency`, `enhancement`,
+    `thinning` (binarisation and skeleton), `minutiae` (detection, border distance and
+    per-minutia quality), `quality` (template assembly and its quality) and `secondary`
+    (NBIS MINDTCT)."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+
+    def add(self, stage: str, ms: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + ms
+
+    @property
+    def staged(self) -> float:
+        """The sum over the stages (`total` less the glue between them)."""
+        return sum(self.stages.values())
+
+
+class _Clock:
+    """Charges the time since the previous mark to a stage; inert without timings."""
+
+    __slots__ = ("_last", "_timings")
+
+    def __init__(self, timings: ExtractionTimings | None) -> None:
+        self._timings = timings
+        self._last = time.perf_counter() if timings is not None else 0.0
+
+    def mark(self, stage: str) -> None:
+        if self._timings is not None:
+            now = time.perf_counter()
+            self._timings.add(stage, (now - self._last) * 1000.0)
+            self._last = now
+
+
 class BorderDistance:
     """Distance from pixels to the nearest background pixel (the image frame counts as
     background), what `distance_transform_edt` of the mask gives, computed only for the
@@ -68,13 +114,20 @@ class BorderDistance:
         return np.where(inside, np.asarray(dist).reshape(y.shape), 0.0)
 
 
-def extract_features(image: FingerprintImage, params: ExtractionParams = ExtractionParams()) -> Features:
-    """Run segmentation, orientation, frequency, enhancement and minutiae detection."""
+def extract_features(
+    image: FingerprintImage, params: ExtractionParams = ExtractionParams(),
+    timings: ExtractionTimings | None = None,
+) -> Features:
+    """Run segmentation, orientation, frequency, enhancement and minutiae detection;
+    with `timings`, the wall time of each stage is added to it."""
     from skimage.morphology import skeletonize
 
+    clock = _Clock(timings)
     pix = image.pixels
     norm = F.normalize(pix)
+    clock.mark("normalisation")
     mask = F.segment_gmfs(pix, params.segmentation)
+    clock.mark("segmentation")
     if mask.sum() < 64 * 64:
         raise ImageQualityError(
             "no ridge structure found: the foreground is smaller than 64 x 64 pixels; "
@@ -82,12 +135,17 @@ def extract_features(image: FingerprintImage, params: ExtractionParams = Extract
             field="image",
         )
     orientation, coherence = F.orientation_gbfoe(norm, params.orientation)
+    clock.mark("orientation")
     period = F.frequency_xsig(norm, orientation, mask, params.frequency)
+    clock.mark("frequency")
     enhance = F.enhance_gabor_blocks if params.enhancement.method == "blocks" else F.enhance_gabor
     enhanced = enhance(norm, orientation, period, mask, params.enhancement)
+    clock.mark("enhancement")
     ridges = (enhanced < 0) & mask
     skeleton = skeletonize(ridges)  # type: ignore[no-untyped-call]  # scikit-image is untyped
+    clock.mark("thinning")
     minutiae = detect(skeleton, orientation, coherence, BorderDistance(mask), params.minutiae)
+    clock.mark("minutiae")
     return Features(image, mask, orientation, coherence, period, enhanced, skeleton, minutiae)
 
 
@@ -144,17 +202,23 @@ def extract(
     params: ExtractionParams = ExtractionParams(),
     secondary: bool = True,
     features: Features | None = None,
+    timings: ExtractionTimings | None = None,
 ) -> Template:
     """Image (file path, bytes, pixel array) to template, the common case in one call.
     With `secondary` (the default) the template also carries MINDTCT's minutiae, which
     the comparison fuses with the primary set; that needs the NBIS library built by
     `make` (scripts/build_nbis.sh). `features`, already extracted from this very image
-    (e.g. for its quality check), are used instead of a second run."""
+    (e.g. for its quality check), are used instead of a second run. With `timings`, the
+    wall time of each stage is added to it (see `ExtractionTimings`)."""
+    start = time.perf_counter() if timings is not None else 0.0
+    clock = _Clock(timings)
     image = source if isinstance(source, FingerprintImage) else to_pixels(source, ppi)
+    clock.mark("image")
     if features is not None and features.image is image:
         feat = features
     else:
-        feat = extract_features(image, params)
+        feat = extract_features(image, params, timings)
+    clock = _Clock(timings)
     # Where the primary extractor finds no minutia there is no usable ridge structure;
     # MINDTCT, which has no foreground test of its own, would report noise there.
     extra = None
@@ -168,4 +232,9 @@ def extract(
             # thresholds); a missing NBIS library, by contrast, is an installation fault and
             # is raised.
             _log.warning("template without secondary minutiae: %s", exc.message)
-    return template_from_features(feat, finger_position, extra)
+    clock.mark("secondary")
+    template = template_from_features(feat, finger_position, extra)
+    clock.mark("quality")
+    if timings is not None:
+        timings.total += (time.perf_counter() - start) * 1000.0
+    return template

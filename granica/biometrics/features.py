@@ -133,12 +133,16 @@ def orientation_gbfoe(
         # (the orientation field varies slowly except at singular points, where both
         # scales lose coherence): take the coarse tensor there.
         use = coarse_coh > coherence
-        gxx = np.where(use, cxx, gxx)
-        gyy = np.where(use, cyy, gyy)
-        gxy = np.where(use, cxy, gxy)
+        np.copyto(gxx, cxx, where=use)
+        np.copyto(gyy, cyy, where=use)
+        np.copyto(gxy, cxy, where=use)
     # Dominant gradient direction is normal to the ridges; ridges run at +90 degrees.
-    theta = 0.5 * np.arctan2(2 * gxy, gxx - gyy) + math.pi / 2
-    return np.mod(theta, math.pi).astype(np.float32), coherence.astype(np.float32)
+    theta = (0.5 * np.arctan2(2 * gxy, gxx - gyy) + math.pi / 2).astype(np.float32, copy=False)
+    # theta lies in [0, pi] (pi in float32 at most): folding the end point back is what
+    # np.mod(theta, pi) does there, at a fraction of its cost.
+    half_turn = np.float32(math.pi)
+    np.subtract(theta, half_turn, out=theta, where=theta >= half_turn)
+    return theta, coherence.astype(np.float32)
 
 
 def frequency_xsig(
@@ -155,14 +159,18 @@ def frequency_xsig(
     ys = np.arange(st // 2, h, st)
     xs = np.arange(st // 2, w, st)
     cy, cx = np.meshgrid(ys, xs, indexing="ij")
-    th = orientation[cy, cx]
+    # Only foreground block centres are ever read below: the x-signatures are taken there
+    # alone (each is computed on its own, so the figures are those of the full grid).
+    inside = mask[cy, cx]
+    fy, fx = cy[inside], cx[inside]
+    th = orientation[fy, fx]
     # Normal to the ridges (across) and tangent (along).
     nx, ny = np.cos(th + math.pi / 2), np.sin(th + math.pi / 2)
     tx, ty = np.cos(th), np.sin(th)
     u = np.arange(params.length) - (params.length - 1) / 2
     v = (np.arange(params.width // 2) - (params.width // 2 - 1) / 2) * 2.0
-    px = cx[..., None, None] + u[:, None] * nx[..., None, None] + v[None, :] * tx[..., None, None]
-    py = cy[..., None, None] + u[:, None] * ny[..., None, None] + v[None, :] * ty[..., None, None]
+    px = fx[..., None, None] + u[:, None] * nx[..., None, None] + v[None, :] * tx[..., None, None]
+    py = fy[..., None, None] + u[:, None] * ny[..., None, None] + v[None, :] * ty[..., None, None]
     samples = ndi.map_coordinates(img, [py.ravel(), px.ravel()], order=1, mode="nearest")
     sig = samples.reshape(px.shape).mean(axis=-1)
     sig = sig - sig.mean(axis=-1, keepdims=True)
@@ -173,12 +181,15 @@ def frequency_xsig(
     band = (freqs >= 1 / params.max_period) & (freqs <= 1 / params.min_period)
     spec_band = np.where(band, spec, 0)
     k = np.argmax(spec_band, axis=-1)
-    peak = np.take_along_axis(spec_band, k[..., None], axis=-1)[..., 0]
-    total = spec[..., band].mean(axis=-1) + 1e-6
-    period = 1.0 / np.maximum(freqs[k], 1e-6)
-    valid = mask[cy, cx] & (peak > 2.0 * total)
+    peak = np.zeros(cy.shape)
+    total = np.ones(cy.shape)
+    period = np.zeros(cy.shape)
+    peak[inside] = np.take_along_axis(spec_band, k[..., None], axis=-1)[..., 0]
+    total[inside] = spec[..., band].mean(axis=-1) + 1e-6
+    period[inside] = 1.0 / np.maximum(freqs[k], 1e-6)
+    valid = inside & (peak > 2.0 * total)
     if valid.sum() == 0:
-        valid = mask[cy, cx]
+        valid = inside
     fallback = float(np.median(period[valid])) if valid.any() else 9.0
     weight = valid.astype(np.float32)
     num = ndi.gaussian_filter(np.where(valid, period, 0).astype(np.float32), params.smooth_sigma)
@@ -311,6 +322,11 @@ def _gabor_bank(pz: int, params: EnhancementParams) -> np.ndarray:
     fy = sfft.fftfreq(pz).astype(np.float32)[None, None, :, None]
     fx = sfft.rfftfreq(pz).astype(np.float32)[None, None, None, :]
     g = _gabor_filter(fy, fx, thetas[:, None, None, None], periods[None, :, None, None], params)
+    # Far from its two peaks the filter's gain underflows to subnormal floats, and every
+    # multiply and FFT butterfly that touches a subnormal runs some twenty times slower
+    # on x86 (most of the enhancement's time). Gains below 1e-30 add less than 1e-26 to
+    # responses of order 1, under half a float32 step of any of them: zero them.
+    g[np.abs(g) < np.float32(1e-30)] = 0
     g.setflags(write=False)
     return g
 

@@ -149,9 +149,80 @@ def trace_minutiae(
     return rows, links
 
 
-def _angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
-    out: np.ndarray = np.abs(np.mod(np.asarray(a) - np.asarray(b) + math.pi, 2 * math.pi) - math.pi)
-    return out
+@numba.njit(cache=True)
+def _mod(a: float, b: float) -> float:
+    """a mod b with the sign of b, as Python's float % and np.mod compute it."""
+    m = float(np.fmod(a, b))
+    if m != 0.0:
+        if (b < 0.0) != (m < 0.0):
+            m += b
+    else:
+        m = math.copysign(0.0, b)
+    return m
+
+
+@numba.njit(cache=True)
+def _turn(a: float, b: float) -> float:
+    """Absolute difference of two angles, in [0, pi]."""
+    return abs(_mod(a - b + math.pi, 2 * math.pi) - math.pi)
+
+
+@numba.njit(cache=True)
+def minutiae_angles(
+    rows: np.ndarray, y: np.ndarray, x: np.ndarray, kind: np.ndarray, orientation: np.ndarray
+) -> np.ndarray:
+    """Direction of every traced minutia (image angles in [0, 2 pi)): a ridge ending points
+    away from its ridge, a bifurcation along its trunk (the branch farthest from the other
+    two, the dual of an ending); the smoother orientation field replaces the short trace
+    wherever the two agree within 45 degrees, with the sense the trace gives."""
+    n = rows.shape[0]
+    angles = np.zeros(n)
+    for i in range(n):
+        if kind[i] == 1:
+            ang = math.atan2(-(rows[i, 4] - y[i]), -(rows[i, 3] - x[i]))
+        else:
+            b0 = math.atan2(rows[i, 4] - y[i], rows[i, 3] - x[i])
+            b1 = math.atan2(rows[i, 6] - y[i], rows[i, 5] - x[i])
+            b2 = math.atan2(rows[i, 8] - y[i], rows[i, 7] - x[i])
+            # The two branches that fork are the closest pair; the third is the trunk.
+            d12 = _turn(b1, b2)
+            d02 = _turn(b0, b2)
+            d01 = _turn(b0, b1)
+            ang = b0
+            best = d12
+            if d02 < best:
+                ang, best = b1, d02
+            if d01 < best:
+                ang = b2
+        o = float(orientation[y[i], x[i]])
+        if _turn(o, ang) > math.pi / 2:
+            o += math.pi
+        if _turn(o, ang) < math.pi / 4:
+            ang = o
+        angles[i] = _mod(ang, 2 * math.pi)
+    return angles
+
+
+@numba.njit(cache=True)
+def drop_broken_ridges(
+    ends: np.ndarray, x: np.ndarray, y: np.ndarray, angles: np.ndarray, gap: float,
+    keep: np.ndarray,
+) -> None:
+    """Clear `keep` for both endings of every pair that face each other across a gap
+    shorter than `gap`: the two ends of one broken ridge."""
+    for a in range(ends.size):
+        i = ends[a]
+        for c in range(a + 1, ends.size):
+            j = ends[c]
+            dx = float(x[i] - x[j])
+            dy = float(y[i] - y[j])
+            if math.sqrt(dx * dx + dy * dy) < gap and (
+                _turn(angles[i], angles[j] + math.pi) < math.pi / 5
+            ):
+                link = math.atan2(float(y[j] - y[i]), float(x[j] - x[i]))
+                if _turn(link, angles[i]) < math.pi / 3:
+                    keep[i] = False
+                    keep[j] = False
 
 
 def detect(
@@ -185,43 +256,10 @@ def detect(
             if j is not None and j != i:
                 keep[i] = False
                 keep[j] = False
-    angles = np.zeros(n)
-    for i in range(n):
-        vy = rows[i, 4] - y[i]
-        vx = rows[i, 3] - x[i]
-        if kind[i] == 1:
-            # Ridge ending: points away from the ridge it ends.
-            ang = math.atan2(-vy, -vx)
-        else:
-            br = np.array([math.atan2(rows[i, 4 + 2 * b] - y[i], rows[i, 3 + 2 * b] - x[i])
-                           for b in range(3)])
-            # The two branches that fork are the closest pair; the third is the trunk,
-            # and a bifurcation points along it (the dual of a ridge ending).
-            d01 = _angle_diff(br[0], br[1])
-            d02 = _angle_diff(br[0], br[2])
-            d12 = _angle_diff(br[1], br[2])
-            trunk = int(np.argmin([d12, d02, d01]))
-            ang = float(br[trunk])
-        # The orientation field is smoother than a short trace: take its angle, with the
-        # sense the trace gives.
-        o = float(orientation[y[i], x[i]])
-        if _angle_diff(o, ang) > math.pi / 2:
-            o += math.pi
-        if _angle_diff(o, ang) < math.pi / 4:
-            ang = o
-        angles[i] = ang % (2 * math.pi)
-    idx = np.flatnonzero(keep)
+    angles = minutiae_angles(rows, y, x, kind, orientation)
     # Two endings facing each other across a small gap: one broken ridge.
-    ends = [int(e) for e in idx if kind[e] == 1]
-    for a_i in range(len(ends)):
-        ei = ends[a_i]
-        for ej in ends[a_i + 1:]:
-            i, j = ei, ej
-            d = math.hypot(float(x[i] - x[j]), float(y[i] - y[j]))
-            if d < params.broken_gap and _angle_diff(angles[i], angles[j] + math.pi) < math.pi / 5:
-                link = math.atan2(float(y[j] - y[i]), float(x[j] - x[i]))
-                if _angle_diff(link, angles[i]) < math.pi / 3:
-                    keep[i] = keep[j] = False
+    ends = np.array([e for e in np.flatnonzero(keep) if kind[e] == 1], dtype=np.int64)
+    drop_broken_ridges(ends, x, y, angles, float(params.broken_gap), keep)
     idx = np.flatnonzero(keep)
     # Clusters of minutiae are noise (pores, scars, creases).
     if idx.size > 1:
