@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,10 +45,100 @@ def perturb(tpl: Template, rng: np.random.Generator) -> Template:
                     secondary=move(tpl.secondary))
 
 
+# The scan resolution of the shared sets that is not 500 ppi.
+_PPI = {"fvc2002_db2_b": 569}
+
+
+def mated_prints(
+    background: Path, ppi: int = 500, say: Callable[[str], None] = lambda _m: None,
+) -> tuple[list[tuple[str, Template]], list[tuple[str, Template]]]:
+    """Fingers to hide in a grown gallery and their probes: the first impression of every
+    finger of the shared sets beside `background` (not grown from, so no perturbed copy of
+    a mate is in the gallery), and the second impressions of the same fingers."""
+    from granica.biometrics.evaluation import list_samples
+    from granica.biometrics.extract import extract
+
+    hidden: list[tuple[str, Template]] = []
+    probes: list[tuple[str, Template]] = []
+    for folder in sorted(p for p in background.parent.iterdir()
+                         if p.is_dir() and p.name != background.name):
+        for s in list_samples(folder):
+            if s.impression in (1, 2):
+                tpl = extract(s.path, ppi=_PPI.get(folder.name, ppi))
+                (hidden if s.impression == 1 else probes).append((f"{folder.name}/{s.finger}", tpl))
+        say(f"extracted the mated prints of {folder.name}")
+    return hidden, probes
+
+
+def search_both_ways(gallery: Any, probe: Any, mate: str, hits: dict[str, int],
+                     times: dict[str, list[float]]) -> Any:
+    """Search one mated probe exhaustively and through the index, adding to `hits` (rank-1
+    is its mate) and `times` (seconds) under "exhaustive" and "indexed"; the index's query."""
+    t0 = time.perf_counter()
+    found = gallery.search(probe)
+    times["exhaustive"].append(time.perf_counter() - t0)
+    hits["exhaustive"] += bool(found) and found[0].subject == mate
+    t0 = time.perf_counter()
+    found, query = gallery.search_indexed(probe)
+    times["indexed"].append(time.perf_counter() - t0)
+    hits["indexed"] += bool(found) and found[0].subject == mate
+    return query
+
+
+def _indexed_figures(
+    gallery: Any, probes: Sequence[tuple[str, Template]], say: Callable[[str], None],
+) -> dict[str, object]:
+    """Rank-1 identification of the mated probes by the exhaustive scan and by the indexed
+    search, on the same probes in the same run, and what the index costs."""
+    from granica.biometrics.compare import prepare
+    from granica.biometrics.index import CylinderIndex
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    gallery.index = CylinderIndex.build(gallery.shards)
+    build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    say(f"index built in {build_s:.1f} s ({gallery.index.bytes_per_finger():.0f} B/finger)")
+    prepared = [(mate, prepare(t)) for mate, t in probes]
+    gallery.search(prepared[0][1], indexed=True)  # warm the workers and the kernels
+    hits = {"exhaustive": 0, "indexed": 0}
+    times: dict[str, list[float]] = {"exhaustive": [], "indexed": []}
+    penetration = []
+    for mate, p in prepared:
+        query = search_both_ways(gallery, p, mate, hits, times)
+        penetration.append(query.penetration)
+    rank1 = {k: 100.0 * v / len(prepared) for k, v in hits.items()}
+    ex_s, ix_s = (float(np.mean(times[k])) for k in ("exhaustive", "indexed"))
+    index = gallery.index
+    say(f"rank-1 exhaustive {rank1['exhaustive']:.1f}%, indexed {rank1['indexed']:.1f}%")
+    return {
+        "mated_probes": len(prepared),
+        "rank1_exhaustive_pct": round(rank1["exhaustive"], 2),
+        "rank1_indexed_pct": round(rank1["indexed"], 2),
+        "rank1_loss_points": round(rank1["exhaustive"] - rank1["indexed"], 2),
+        "penetration_rate_mean": round(float(np.mean(penetration)), 5),
+        "search_s_exhaustive_all_cores": round(ex_s, 4),
+        "search_s_indexed_all_cores": round(ix_s, 4),
+        "speedup": round(ex_s / ix_s, 1),
+        # linear in the gallery (the buckets and the candidates both grow with it; the final
+        # comparison of the best few does not, so this overestimates a little)
+        "extrapolated_1m_indexed_search_s_all_cores": round(ix_s * 1_000_000 / len(gallery), 2),
+        "index_build_s": round(build_s, 2),
+        "index_build_cpu_s": round(build_cpu, 2),
+        "index_bytes_per_finger": round(index.bytes_per_finger()),
+        # the bucket starts are a fixed cost (tables x 2**bits), the rest grows per finger
+        "index_fixed_bytes": int(index.starts.nbytes),
+        "index_bytes_per_finger_variable": round(
+            (index.nbytes - index.starts.nbytes) / max(index.live, 1)),
+    }
+
+
 def run_bench(
     size: int, dataset: Path | None = None, ppi: int = 500, probes: int = 5,
     shards: int | None = None, seed: int = 7, progress: Callable[[str], None] | None = None,
+    indexed: bool = False,
 ) -> dict[str, object]:
+    """The figures of `granica afis bench`. `indexed`: the mated prints of the other shared
+    sets (`mated_prints`) are hidden in the gallery, and the indexed search is measured
+    beside the exhaustive scan on them (`_indexed_figures`)."""
     from granica.biometrics.compare import prepare
     from granica.biometrics.evaluation import list_samples
     from granica.biometrics.extract import extract
@@ -61,7 +152,14 @@ def run_bench(
     extract_ms = (time.perf_counter() - t0) / len(base) * 1000
     say(f"extracted {len(base)} templates ({extract_ms:.0f} ms each)")
     template_bytes = float(np.mean([len(t.to_bytes()) for t in base]))
-    entries = [(f"s{i:07d}", perturb(base[i % len(base)], rng)) for i in range(size)]
+    hidden: list[tuple[str, Template]] = []
+    mated: list[tuple[str, Template]] = []
+    if indexed:
+        hidden, mated = mated_prints(dataset or DEFAULT_DATASET, ppi, say)
+    entries = [(f"s{i:07d}", perturb(base[i % len(base)], rng))
+               for i in range(size - len(hidden))]
+    for entry in hidden:
+        entries.insert(int(rng.integers(0, len(entries) + 1)), entry)
     cores = os.cpu_count() or 1
     n_shards = shards or 2 * cores
     t0, c0 = time.perf_counter(), time.process_time()
@@ -93,7 +191,13 @@ def run_bench(
     for p in probe_list:
         gallery.search(p, parallel=True)
     all_cores = (time.perf_counter() - t0) / probes
+    figures = _indexed_figures(gallery, mated, say) if indexed else {}
     gallery.close()
+    per_finger, fixed = gallery.nbytes / size, 0
+    if gallery.index is not None:
+        index = gallery.index
+        per_finger += (index.nbytes - index.starts.nbytes) / max(index.live, 1)
+        fixed = index.starts.nbytes
     return {
         "gallery": size,
         "shards": n_shards,
@@ -114,4 +218,7 @@ def run_bench(
         "gallery_load_cpu_ms_per_finger": round(load_cpu / size * 1000, 3),
         "load_average": round(os.getloadavg()[0], 2),
         "extract_ms": round(extract_ms, 1),
+        **figures,
+        # what a million fingers would hold in memory (gallery, and index when measured)
+        "projected_1m_memory_gib": round((per_finger * 1e6 + fixed) / 2**30, 2),
     }

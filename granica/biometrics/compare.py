@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +35,36 @@ PRIMARY_THRESHOLDS: dict[float, float] = {0.01: 0.0196, 0.001: 0.0280, 0.0001: 0
 FUSED_THRESHOLDS: dict[float, float] = {0.01: 0.0178, 0.001: 0.0213, 0.0001: 0.0260}
 DEFAULT_THRESHOLDS = FUSED_THRESHOLDS
 FUSION_WEIGHT = 0.5  # weight of the primary set's score in a fused comparison
+
+# Exponent of the quality weighting of the fusion: 0 is the plain weighted mean; with b > 0
+# a pair's primary share grows as its primary minutiae's quality over its secondary ones'
+# (see `fusion_share`). Chosen per fold by `evaluation.leave_sets_out` with the weight.
+FUSION_QUALITY = 0.0
+QUALITY_TOP = 20  # a set's quality: the mean quality of its QUALITY_TOP best minutiae
+
+_S = TypeVar("_S", float, np.ndarray)
+
+
+def set_quality(minutiae: np.ndarray) -> float:
+    """Quality of one template's minutiae set in [0, 1]: the mean quality of its best
+    QUALITY_TOP minutiae (the ones a comparison leans on), 0 for an empty set. Both
+    extractors write 0-100 (MINDTCT's reliability scaled)."""
+    q = np.asarray(minutiae, dtype=np.float64).reshape(-1, 5)[:, 4]
+    if q.size == 0:
+        return 0.0
+    return float(np.sort(q)[-QUALITY_TOP:].mean()) / 100.0
+
+
+def fusion_share(weight: float, primary_quality: _S, secondary_quality: _S, exponent: float) -> _S:
+    """The primary set's share of a fused score: `weight`, tilted towards the set of higher
+    quality by `exponent` (qualities: the geometric mean of the two templates' `set_quality`),
+    w q_p^b / (w q_p^b + (1 - w) q_s^b); the plain `weight` when b = 0 or both are 0."""
+    if exponent == 0:
+        return primary_quality * 0.0 + weight
+    a = weight * np.power(primary_quality, exponent)
+    b = (1.0 - weight) * np.power(secondary_quality, exponent)
+    total = a + b
+    return np.where(total > 0, a / np.maximum(total, 1e-12), weight)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -88,19 +119,36 @@ def min_common(params: MCCParams) -> int:
     return round(params.min_matchable * inside)
 
 
+def fuse(primary: _S, secondary: _S, weight: float | _S = FUSION_WEIGHT) -> _S:
+    """Score-level fusion of the two minutiae sets' scores (one pair's, or arrays of them);
+    `weight` is the primary set's share (one for all, or per pair from `fusion_share`)."""
+    return weight * primary + (1.0 - weight) * secondary
+
+
+def pair_qualities(a: Template, b: Template) -> tuple[float, float]:
+    """Quality of a pair's primary sets and of its secondary sets (geometric means)."""
+    return (float(np.sqrt(set_quality(a.minutiae) * set_quality(b.minutiae))),
+            float(np.sqrt(set_quality(a.secondary) * set_quality(b.secondary))))
+
+
 def compare(
-    probe: Probe | Template, candidate: Probe | Template, params: MCCParams = MCCParams()
+    probe: Probe | Template, candidate: Probe | Template, params: MCCParams = MCCParams(),
+    fusion_weight: float = FUSION_WEIGHT, fusion_quality: float = FUSION_QUALITY,
 ) -> Comparison:
     """MCC similarity with LSS-R consolidation, and the paired minutiae; fused over both
-    minutiae sets when both templates have a secondary one."""
+    minutiae sets when both templates have a secondary one (`fusion_weight`: the primary
+    set's share of the fused score, tilted by the sets' quality with `fusion_quality`)."""
     a = probe if isinstance(probe, Probe) else prepare(probe, params)
     b = candidate if isinstance(candidate, Probe) else prepare(candidate, params)
     main = compare_cylinders(a.cylinders, b.cylinders, params)
     if a.secondary is None or b.secondary is None:
         return main
     other = compare_cylinders(a.secondary, b.secondary, params)
-    score = FUSION_WEIGHT * main.score + (1.0 - FUSION_WEIGHT) * other.score
-    return Comparison(float(score), main.pairs, fused=True)
+    share = fusion_weight
+    if fusion_quality != 0:
+        qp, qs = pair_qualities(a.template, b.template)
+        share = float(fusion_share(fusion_weight, qp, qs, fusion_quality))
+    return Comparison(float(fuse(main.score, other.score, share)), main.pairs, fused=True)
 
 
 def compare_cylinders(ca: Cylinders, cb: Cylinders, params: MCCParams = MCCParams()) -> Comparison:

@@ -1,13 +1,17 @@
 """1:N search: a gallery of templates held as compact MCC arrays in shards, searched in
 parallel worker processes (or on Dask workers), with fusion over the fingers of a person.
 
-Search is two steps: every gallery finger gets the cheap LSS score from the bit-vector
-kernel (candidate generation), then the best candidates of each shard are re-scored with
-the full LSS-R comparison, which also yields the paired minutiae (scoring).
+Search is two steps: every gallery finger (or, with the cylinder index of
+`granica.biometrics.index`, only the index's candidates) gets the LSS score from the
+bit-vector kernel (candidate generation), then the best of each shard (`shortlist`) are
+re-scored with the full LSS-R comparison, which also yields the paired minutiae (scoring).
+One dispatch (`Gallery._search`) runs both ways in this process, its threads, worker
+processes or on Dask workers.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -35,6 +39,11 @@ if TYPE_CHECKING:
     from granica.biometrics.index import CylinderIndex, IndexQuery
 
 _log = logging.getLogger(__name__)
+
+# Every shard object gets a number of its own: with its row count and the version its
+# removals bump, it tells an index (or a worker's copy) which state of the shard it holds,
+# without reading the shard's arrays.
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class Shard:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
     offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     position_array: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    version: int = 0  # bumped by `remove`
 
     def __len__(self) -> int:
         return len(self.subjects)
@@ -131,6 +142,19 @@ class Shard:
         shard.position_array = np.asarray(shard.positions, dtype=np.int16)
         return shard
 
+    @property
+    def signature(self) -> tuple[int, int, int]:
+        """Which state of which shard this is (see `_SERIALS`)."""
+        return (self.serial, len(self.subjects), self.version)
+
+    def remove(self, rows: Sequence[int] | np.ndarray) -> None:
+        """Mark rows removed: no search returns them, `concat` of the shard keeps the mark."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.position_array[rows] = -1
+        for r in rows.tolist():
+            self.positions[r] = -1
+        self.version += 1
+
     def cylinders_of(self, row: int) -> Cylinders:
         """The cylinders of one row, as views of the shard's arrays (no rebuild)."""
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -150,10 +174,10 @@ def _lss_scan(
     p_position: int, bits: np.ndarray, masks: np.ndarray, theta: np.ndarray,
     norms: np.ndarray, offsets: np.ndarray,
     positions: np.ndarray, min_common: int, max_rotation: float, min_np: int, max_np: int,
-    mu_p: float, tau_p: float,
+    mu_p: float, tau_p: float, exact: bool,
 ) -> np.ndarray:
     """LSS score of the probe against every row of a shard (bit-vector MCC); norms are
-    the square roots of each cylinder's bit count."""
+    the square roots of each cylinder's bit count (used when not `exact`)."""
     n = offsets.size - 1
     na = p_bits.shape[0]
     scores = np.zeros(n, dtype=np.float32)
@@ -199,18 +223,39 @@ def _lss_scan(
                 common = popcount(m0) + popcount(m1) + popcount(m2) + popcount(m3)
                 if common < min_common:
                     continue
-                # Candidate generation uses each cylinder's own bit count as its norm
-                # (precomputed), so only the differing cells inside the common area are
-                # counted here: one popcount per word instead of three. The exact
-                # similarity is computed when the best candidates are re-scored.
                 px = 0
-                for k in range(ND):
-                    base = k * WORDS
-                    px += popcount((p_bits[i, base] ^ bits[j, base]) & m0)
-                    px += popcount((p_bits[i, base + 1] ^ bits[j, base + 1]) & m1)
-                    px += popcount((p_bits[i, base + 2] ^ bits[j, base + 2]) & m2)
-                    px += popcount((p_bits[i, base + 3] ^ bits[j, base + 3]) & m3)
-                den = p_norm[i] + norms[j]
+                if exact:
+                    # Cappelli 2010 eq. 7: the norms of both cylinders inside the common
+                    # area, as in the 1:1 comparison. Two more popcounts per word, and the
+                    # ranking of the gallery that LSS-R's shortlist is taken from.
+                    pa = 0
+                    pb = 0
+                    for k in range(ND):
+                        base = k * WORDS
+                        a0 = p_bits[i, base] & m0
+                        a1 = p_bits[i, base + 1] & m1
+                        a2 = p_bits[i, base + 2] & m2
+                        a3 = p_bits[i, base + 3] & m3
+                        b0 = bits[j, base] & m0
+                        b1 = bits[j, base + 1] & m1
+                        b2 = bits[j, base + 2] & m2
+                        b3 = bits[j, base + 3] & m3
+                        pa += popcount(a0) + popcount(a1) + popcount(a2) + popcount(a3)
+                        pb += popcount(b0) + popcount(b1) + popcount(b2) + popcount(b3)
+                        px += popcount(a0 ^ b0) + popcount(a1 ^ b1) + popcount(a2 ^ b2) \
+                            + popcount(a3 ^ b3)
+                    den = math.sqrt(pa) + math.sqrt(pb)
+                else:
+                    # Each cylinder's own bit count as its norm (precomputed): one popcount
+                    # per word instead of three, but a pair that overlaps in a small area
+                    # is undervalued (see `EXACT_LSS`).
+                    for k in range(ND):
+                        base = k * WORDS
+                        px += popcount((p_bits[i, base] ^ bits[j, base]) & m0)
+                        px += popcount((p_bits[i, base + 1] ^ bits[j, base + 1]) & m1)
+                        px += popcount((p_bits[i, base + 2] ^ bits[j, base + 2]) & m2)
+                        px += popcount((p_bits[i, base + 3] ^ bits[j, base + 3]) & m3)
+                    den = p_norm[i] + norms[j]
                 if den == 0:
                     continue
                 v = np.float32(1.0 - math.sqrt(px) / den)
@@ -246,12 +291,27 @@ def _probe_arrays(probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     )
 
 
+# How many of the rows a shard scans get the LSS-R comparison: at least RESCORE_MIN, and
+# RESCORE_FRACTION of them in a large shard. LSS alone ranks a mate lower the more fingers
+# it competes with, so a fixed shortlist loses mates as the gallery grows.
+RESCORE_MIN = 30
+RESCORE_FRACTION = 0.004
+EXACT_LSS = True
+
+
+def shortlist(scanned: int, rescore: int | None = None) -> int:
+    """The LSS-R shortlist of a shard that scanned `scanned` rows (`rescore` fixes it)."""
+    if rescore is not None:
+        return rescore
+    return max(RESCORE_MIN, math.ceil(RESCORE_FRACTION * scanned))
+
+
 def search_shard(
-    shard: Shard, probe: Probe, shard_index: int = 0, top: int = 10, rescore: int = 30,
+    shard: Shard, probe: Probe, shard_index: int = 0, top: int = 10, rescore: int | None = None,
     params: MCCParams = MCCParams(), same_position: bool = True, rows: np.ndarray | None = None,
 ) -> list[Candidate]:
     """Rank one shard: LSS for every row (or only the given sorted `rows`, an index's
-    candidates), LSS-R on the primary minutiae for the best `rescore` rows (the fused
+    candidates), LSS-R on the primary minutiae for the best rows (`shortlist`; the fused
     comparison follows in `Gallery`, over all shards' best)."""
     if len(shard) == 0:
         return []
@@ -272,13 +332,13 @@ def search_shard(
     scores = _lss_scan(
         pb, pm, pt, pn, pos if same_position else 0, shard.bits, shard.masks, shard.theta,
         shard.norms, offsets, positions, min_common(params), params.max_rotation,
-        params.min_np, params.max_np, params.mu_p, params.tau_p,
+        params.min_np, params.max_np, params.mu_p, params.tau_p, EXACT_LSS,
     )
     if rows is None:
         rows = np.arange(len(shard))
     else:
         scores = scores[0::2]
-    k = min(max(rescore, top), len(rows))
+    k = min(max(shortlist(len(rows), rescore), top), len(rows))
     # Ties broken by row so that every layout of shards gives the same ranking.
     out = []
     for i in np.lexsort((rows, -scores))[:k]:
@@ -342,15 +402,26 @@ def _worker_init(shards: list[Shard]) -> None:
     _WORKER_SHARDS = shards
 
 
-def _worker_search(index: int, template: Template, top: int, rescore: int, same_position: bool) -> list[Candidate]:
+def _worker_search(index: int, template: Template, top: int, rescore: int | None,
+                   same_position: bool, rows: np.ndarray | None) -> list[Candidate]:
     # The template object itself travels (not its quantised bytes), so that every worker
     # builds exactly the probe the calling process built.
     probe = prepare(template)
-    return search_shard(_WORKER_SHARDS[index], probe, index, top, rescore, MCCParams(), same_position)
+    return search_shard(_WORKER_SHARDS[index], probe, index, top, rescore, MCCParams(),
+                        same_position, rows)
+
+
+def _dask_search(shard: Shard, index: int, template: Template, top: int, rescore: int | None,
+                 same_position: bool, rows: np.ndarray | None) -> list[Candidate]:
+    return search_shard(shard, prepare(template), index, top, rescore, MCCParams(),
+                        same_position, rows)
 
 
 class Gallery:
-    """Templates split into shards; searched in this process or in worker processes."""
+    """Templates split into shards; searched in this process (optionally in its threads),
+    in worker processes or on Dask workers, exhaustively or through the cylinder index.
+    Candidate generation by the index runs where the index is (here); only each shard's
+    candidate rows travel to the process that scans the shard."""
 
     def __init__(self, shards: list[Shard], workers: int | None = None,
                  threads: bool = False) -> None:
@@ -358,9 +429,11 @@ class Gallery:
         self.workers = workers
         self.threads = threads  # scan the shards in this process's threads (no copies)
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_state: list[tuple[int, int, int]] = []
         self._dask_client: Any = None
         self._dask_shards: Any = None
-        self.index: CylinderIndex | None = None  # built by the first `search_indexed`
+        self._dask_state: list[tuple[int, int, int]] = []
+        self.index: CylinderIndex | None = None  # built by the first indexed search
 
     @classmethod
     def build(
@@ -378,7 +451,57 @@ class Gallery:
     def nbytes(self) -> int:
         return sum(s.nbytes for s in self.shards)
 
+    def state(self) -> list[tuple[int, int, int]]:
+        """The signature of every shard (what an index or a worker's copy was made from)."""
+        return [s.signature for s in self.shards]
+
+    # -- changing the gallery ------------------------------------------------------------
+
+    def add(self, entries: Sequence[tuple[str, Template]], shard: int | None = None) -> int:
+        """Enrol fingers in one shard (the smallest unless given); the index, if there is
+        one, indexes them too. Returns the shard's number."""
+        if not entries:
+            raise BiometricError("no fingers to add", field="entries")
+        s = min(range(len(self.shards)), key=lambda i: len(self.shards[i])) if shard is None else shard
+        if not 0 <= s < len(self.shards):
+            raise BiometricError(f"no shard {s} in a gallery of {len(self.shards)}", field="shard")
+        old = self.shards[s]
+        extra = Shard.build(entries)
+        new = Shard.concat([(old, np.arange(len(old))), (extra, np.arange(len(extra)))])
+        in_step = self.index is not None and not self.index.stale_shards(self.shards)
+        self.shards[s] = new
+        if in_step:
+            assert self.index is not None
+            self.index.add(s, new, np.arange(len(old), len(new)))
+        return s
+
+    def remove(self, shard: int, rows: Sequence[int] | np.ndarray) -> None:
+        """Remove rows of a shard from every later search, the index's candidates included."""
+        in_step = self.index is not None and not self.index.stale_shards(self.shards)
+        self.shards[shard].remove(rows)
+        if in_step:
+            assert self.index is not None
+            self.index.remove(shard, rows)
+            self.index.signatures[shard] = self.shards[shard].signature
+
+    def remove_subject(self, subject: str) -> int:
+        """Remove every finger of a data subject; returns how many."""
+        n = 0
+        for s, shard in enumerate(self.shards):
+            rows = [r for r, name in enumerate(shard.subjects)
+                    if name == subject and shard.position_array[r] >= 0]
+            if rows:
+                self.remove(s, rows)
+                n += len(rows)
+        return n
+
+    # -- searching -----------------------------------------------------------------------
+
     def _executor(self) -> ProcessPoolExecutor:
+        # Workers hold copies of the shards: a gallery changed since they were started gets
+        # new ones, so that a worker never scans rows another state of a shard numbered.
+        if self._pool is not None and self._pool_state != self.state():
+            self.close()
         if self._pool is None:
             import multiprocessing as mp
 
@@ -387,57 +510,81 @@ class Gallery:
                 max_workers=self.workers or os.cpu_count() or 1, mp_context=ctx,
                 initializer=_worker_init, initargs=(self.shards,),
             )
+            self._pool_state = self.state()
         return self._pool
 
-    def search(
-        self, probe: Probe | Template, top: int = 10, rescore: int = 30, parallel: bool = True,
-        same_position: bool = True,
-    ) -> list[Candidate]:
-        """Ranked candidates for one finger, best first."""
-        p = probe if isinstance(probe, Probe) else prepare(probe)
-        if self.threads and len(self.shards) > 1:
-            pool = _thread_pool()
-            parts = pool.map(lambda i: search_shard(self.shards[i], p, i, top, rescore,
-                                                    MCCParams(), same_position),
-                             range(len(self.shards)))
-            return _fuse(self.shards, p, [c for part in parts for c in part], top)
-        if not parallel or len(self.shards) == 1 or self.workers == 1:
-            found = [c for i, s in enumerate(self.shards)
-                     for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position)]
-            return _fuse(self.shards, p, found, top)
-        futures = [self._executor().submit(_worker_search, i, p.template, top, rescore, same_position)
-                   for i in range(len(self.shards))]
-        return _fuse(self.shards, p, (c for f in futures for c in f.result()), top)
-
-    def search_indexed(
-        self, probe: Probe | Template, top: int = 10, rescore: int = 30, parallel: bool = True,
-        same_position: bool = True, penetration: float | None = None,
-    ) -> tuple[list[Candidate], IndexQuery]:
-        """The same search with candidate generation by the cylinder index (`self.index`,
-        built on first use): only the index's candidates are scanned and compared. An index
-        the shards changed behind is brought up to date first, never searched stale.
-        Returns the ranked candidates and the index's query (its penetration rate)."""
+    def candidates(self, probe: Probe, same_position: bool = True,
+                   penetration: float | None = None) -> IndexQuery:
+        """Candidate generation by the cylinder index (`self.index`, built on first use).
+        An index that is missing, was built for another gallery or that the shards changed
+        behind is brought up to date first, never searched stale."""
         from granica.biometrics.index import CylinderIndex
 
-        p = probe if isinstance(probe, Probe) else prepare(probe)
         if self.index is None:
             self.index = CylinderIndex.build(self.shards)
         elif self.index.is_stale(self.shards):
             _log.warning("cylinder index stale: shards %s rebuilt", self.index.sync(self.shards))
-        query = self.index.query(p, len(self.shards), same_position, penetration)
+        return self.index.query(probe, len(self.shards), same_position, penetration)
 
-        def scan(i: int) -> list[Candidate]:
-            return search_shard(self.shards[i], p, i, top, rescore, MCCParams(), same_position,
-                                rows=query.rows[i])
+    def search(
+        self, probe: Probe | Template, top: int = 10, rescore: int | None = None,
+        parallel: bool = True, same_position: bool = True, indexed: bool = False,
+        penetration: float | None = None, client: Any = None,
+    ) -> list[Candidate]:
+        """Ranked candidates for one finger, best first. `indexed`: only the cylinder
+        index's candidates (`penetration` of the gallery) are scanned and compared;
+        otherwise every finger is. `client`: the shards are scanned on that Dask
+        distributed client's workers (`granica[cluster]`), scattered once and cached."""
+        p = probe if isinstance(probe, Probe) else prepare(probe)
+        rows = self.candidates(p, same_position, penetration).rows if indexed else None
+        return self._search(p, top, rescore, parallel, same_position, rows, client)
 
-        if parallel and len(self.shards) > 1:
-            parts = list(_thread_pool().map(scan, range(len(self.shards))))
+    def search_indexed(
+        self, probe: Probe | Template, top: int = 10, rescore: int | None = None,
+        parallel: bool = True, same_position: bool = True, penetration: float | None = None,
+        client: Any = None,
+    ) -> tuple[list[Candidate], IndexQuery]:
+        """`search(indexed=True)` that also returns the index's query (its penetration)."""
+        p = probe if isinstance(probe, Probe) else prepare(probe)
+        query = self.candidates(p, same_position, penetration)
+        return self._search(p, top, rescore, parallel, same_position, query.rows, client), query
+
+    def _search(self, p: Probe, top: int, rescore: int | None, parallel: bool,
+                same_position: bool, rows: list[np.ndarray] | None, client: Any) -> list[Candidate]:
+        """The one dispatch of a search: each shard (its candidate `rows` when given) scanned
+        where its copy is, the shards' best fused here."""
+        n = len(self.shards)
+
+        def rows_of(i: int) -> np.ndarray | None:
+            return None if rows is None else rows[i]
+
+        if client is not None:
+            state = self.state()
+            if self._dask_shards is None or self._dask_client is not client \
+                    or self._dask_state != state:
+                self._dask_shards = client.scatter(self.shards, broadcast=False)
+                self._dask_client, self._dask_state = client, state
+            futures = [client.submit(_dask_search, s, i, p.template, top, rescore, same_position,
+                                     rows_of(i), pure=False)
+                       for i, s in enumerate(self._dask_shards)]
+            found = [c for part in client.gather(futures) for c in part]
+        elif self.threads and n > 1:
+            parts = _thread_pool().map(lambda i: search_shard(
+                self.shards[i], p, i, top, rescore, MCCParams(), same_position, rows_of(i)),
+                range(n))
+            found = [c for part in parts for c in part]
+        elif not parallel or n == 1 or self.workers == 1:
+            found = [c for i, s in enumerate(self.shards)
+                     for c in search_shard(s, p, i, top, rescore, MCCParams(), same_position,
+                                           rows_of(i))]
         else:
-            parts = [scan(i) for i in range(len(self.shards))]
-        return _fuse(self.shards, p, [c for part in parts for c in part], top), query
+            futures = [self._executor().submit(_worker_search, i, p.template, top, rescore,
+                                               same_position, rows_of(i)) for i in range(n)]
+            found = [c for f in futures for c in f.result()]
+        return _fuse(self.shards, p, found, top)
 
     def search_person(
-        self, probes: Sequence[Probe | Template], top: int = 10, rescore: int = 30,
+        self, probes: Sequence[Probe | Template], top: int = 10, rescore: int = RESCORE_MIN,
         parallel: bool = True,
     ) -> list[tuple[str, float, dict[int, float]]]:
         """Ten-print search: each probe finger is searched among the gallery fingers of the
@@ -458,18 +605,11 @@ class Gallery:
         return sorted(fused, key=lambda t: (-t[1], t[0]))[:top]
 
     def search_dask(
-        self, client: Any, probe: Probe | Template, top: int = 10, rescore: int = 30,
-        same_position: bool = True,
+        self, client: Any, probe: Probe | Template, top: int = 10, rescore: int | None = None,
+        same_position: bool = True, indexed: bool = False, penetration: float | None = None,
     ) -> list[Candidate]:
-        """The same search with the shards on Dask distributed workers (`granica[cluster]`):
-        the shards are scattered once and cached on the workers."""
-        p = probe if isinstance(probe, Probe) else prepare(probe)
-        if self._dask_shards is None or self._dask_client is not client:
-            self._dask_shards = client.scatter(self.shards, broadcast=False)
-            self._dask_client = client
-        futures = [client.submit(_dask_search, s, i, p.template, top, rescore, same_position, pure=False)
-                   for i, s in enumerate(self._dask_shards)]
-        return _fuse(self.shards, p, (c for r in client.gather(futures) for c in r), top)
+        """`search` with the shards on Dask distributed workers."""
+        return self.search(probe, top, rescore, True, same_position, indexed, penetration, client)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -481,9 +621,3 @@ class Gallery:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _dask_search(shard: Shard, index: int, template: Template, top: int, rescore: int,
-                 same_position: bool) -> list[Candidate]:
-    return search_shard(shard, prepare(template), index, top, rescore,
-                        MCCParams(), same_position)

@@ -65,7 +65,7 @@ class LiveGallery:
 
     def _drop_stored(self, entry_id: str) -> None:
         shard, row = self._where.pop(entry_id)
-        self._base[shard].position_array[row] = -1
+        self._base[shard].remove([row])  # bumps its version: an index over it sees the change
         self._removed.append(entry_id)
 
     def discard(self, entry_ids: Iterable[str]) -> None:

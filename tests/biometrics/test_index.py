@@ -105,25 +105,61 @@ def _compacted(index: CylinderIndex) -> CylinderIndex:
     return index
 
 
+def _copies(shards: list[Shard]) -> list[Shard]:
+    """Copies of the shards (arrays copied), so that changing them leaves the fixture alone."""
+    return [Shard.concat([(sh, np.arange(len(sh)))]) for sh in shards]
+
+
+def _own_gallery(setup: Setup) -> tuple[str, Probe, list[Shard], tuple[int, int], Gallery]:
+    """A probe, its mate, a gallery over copies of the shards, and where the mate is."""
+    mate, probe = setup.probes[3]
+    shards = _copies(setup.shards)
+    return mate, probe, shards, _where(shards, mate), Gallery(shards)
+
+
+def test_the_gallerys_own_changes_keep_the_index_in_step(
+    setup: Setup, fvc_all: dict[str, Template], caplog: pytest.LogCaptureFixture
+) -> None:
+    mate, probe, shards, (s, r), gallery = _own_gallery(setup)
+    found = gallery.search(probe, top=3, parallel=False, indexed=True)  # the index is built
+    assert gallery.index is not None and found[0].subject == mate
+    index = gallery.index
+    with caplog.at_level(logging.WARNING, logger="granica.biometrics.gallery"):
+        assert gallery.remove_subject(mate) == 1
+        assert not index.is_stale(shards)
+        found, query = gallery.search_indexed(probe, top=3, parallel=False)
+        assert r not in query.rows[s] and all(c.subject != mate for c in found)
+        newcomer = fvc_all["104_5"]
+        at = gallery.add([("newcomer", newcomer)])
+        assert not index.is_stale(gallery.shards) and len(index.pending_ids) > 0
+        found, query = gallery.search_indexed(prepare(newcomer), top=3, parallel=False)
+    # followed incrementally: nothing was rebuilt
+    assert "stale" not in caplog.text and gallery.index is index
+    assert found[0].subject == "newcomer" and len(gallery.shards[at]) - 1 in query.rows[at]
+    # the removed finger stays removed in the shard the addition rebuilt; once compacted
+    # (tombstones count in their buckets' sizes until then) the index is the one built anew
+    fresh = CylinderIndex.build(gallery.shards)
+    assert fresh.live == index.live == len(gallery) - 1
+    index.compact()
+    assert np.array_equal(np.sort(fresh.scores(probe)[fresh.alive]),
+                          np.sort(index.scores(probe)[index.alive]))
+
+
 def test_a_gallery_changed_behind_the_index_is_reindexed(
     setup: Setup, fvc_all: dict[str, Template], caplog: pytest.LogCaptureFixture
 ) -> None:
-    mate, probe = setup.probes[3]
-    s, r = _where(setup.shards, mate)
-    # copies of the shards (arrays copied), so that changing them leaves the fixture alone
-    shards = [Shard.concat([(sh, np.arange(len(sh)))]) for sh in setup.shards]
-    gallery = Gallery(shards)
-    found, _ = gallery.search_indexed(probe, top=3, parallel=False)  # the index is built
-    assert gallery.index is not None and found[0].subject == mate
-    # the row is removed in the shard as a stored gallery removes it, not through the index
-    shards[s].position_array[r] = -1
+    mate, probe, shards, (s, r), gallery = _own_gallery(setup)
+    gallery.search_indexed(probe, top=3, parallel=False)
+    assert gallery.index is not None
+    # a row removed in the shard itself, not through the gallery
+    shards[s].remove([r])
     assert gallery.index.stale_shards(shards) == [s]
     with caplog.at_level(logging.WARNING, logger="granica.biometrics.gallery"):
         found, query = gallery.search_indexed(probe, top=3, parallel=False)
     assert "stale" in caplog.text
     assert r not in query.rows[s] and all(c.subject != mate for c in found)
     assert not gallery.index.is_stale(shards)
-    # a shard rebuilt with a new finger behind the index: the new finger is found
+    # a shard replaced with a new finger behind the index: the new finger is found
     newcomer = fvc_all["104_5"]
     other = 1 - s
     extra = Shard.build([("newcomer", newcomer)])
@@ -139,6 +175,17 @@ def test_a_gallery_changed_behind_the_index_is_reindexed(
     assert gallery.index.live == fresh.live
     assert np.array_equal(np.sort(fresh.scores(probe)[fresh.alive]),
                           np.sort(gallery.index.scores(probe)[gallery.index.alive]))
+
+
+def test_an_index_of_another_gallery_is_not_used(setup: Setup, fvc_all: dict[str, Template]) -> None:
+    newcomer = fvc_all["104_5"]
+    shards = _copies(setup.shards)
+    gallery = Gallery(shards)
+    gallery.index = CylinderIndex.build(setup.shards)  # same rows, other shard objects
+    gallery.add([("newcomer", newcomer)], shard=0)
+    assert gallery.index.is_stale(gallery.shards)
+    found = gallery.search(prepare(newcomer), top=1, parallel=False, indexed=True)
+    assert found[0].subject == "newcomer" and not gallery.index.is_stale(gallery.shards)
 
 
 def _reference_scores(index: CylinderIndex, probe: Probe) -> np.ndarray:
