@@ -412,6 +412,23 @@ def note_row(session: Session, occurred_at: dt.datetime) -> None:
         waiting.rows += 1
 
 
+def rows_noted(session: Session) -> int:
+    """How many audit rows this session's transaction has noted so far."""
+    waiting: Waiting | None = session.info.get(_SESSION_KEY)
+    return waiting.rows if waiting is not None else 0
+
+
+def forget_rows_after(session: Session, rows: int) -> None:
+    """A savepoint was rolled back: only the first `rows` noted rows are still written."""
+    waiting: Waiting | None = session.info.get(_SESSION_KEY)
+    if waiting is None:
+        return
+    if rows:
+        waiting.rows = rows
+    else:
+        del session.info[_SESSION_KEY]
+
+
 def take_waiting(session: Session) -> Waiting | None:
     """The rows this session's transaction wrote (forgotten from the session)."""
     waiting: Waiting | None = session.info.pop(_SESSION_KEY, None)

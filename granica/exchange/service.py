@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 import granica
 from granica import clock
+from granica.audit import signing
 from granica.auth.principal import Principal, require
 from granica.errors import ValidationError
 from granica.exchange import models as m
@@ -68,6 +69,7 @@ _handlers: dict[str, Handler] = {}
 _loaded = False
 _load_lock = threading.Lock()
 _wake = threading.Event()  # set when a transaction that sent something committed
+_WAKES = "exchange_wakes"  # the session's note that it sent something
 
 
 # --- handlers -----------------------------------------------------------------------
@@ -150,7 +152,7 @@ def send(session: Session, recipient: str, kind: str, conversation: str,
         state=m.PENDING, attempts=0, next_attempt_at=now,
     )
     session.add(row)
-    session.info["exchange_wakes"] = True
+    session.info[_WAKES] = True
     if not session.info.get("exchange_listens"):
         session.info["exchange_listens"] = True
         sa.event.listen(session, "after_commit", _after_commit)
@@ -159,7 +161,7 @@ def send(session: Session, recipient: str, kind: str, conversation: str,
 
 def _after_commit(session: Session) -> None:
     # a savepoint's release fires this too: wake the worker only when the messages committed
-    if not session.in_nested_transaction() and session.info.pop("exchange_wakes", None):
+    if not session.in_nested_transaction() and session.info.pop(_WAKES, None):
         _wake.set()
 
 
@@ -374,12 +376,50 @@ def handle_held(db: Database, conversations: Iterable[tuple[str, str]] | None = 
     while todo:
         chunk, todo = todo[:100], todo[100:]
         with db.session() as s:
-            for sender, conversation in chunk:
-                handled = _handle_some(s, table, sender, conversation, limit)
-                done += handled
-                if handled == limit:
-                    todo.append((sender, conversation))  # more after these
+            counts = _handle_chunk(s, table, chunk, limit)
+        for place, handled in zip(chunk, counts):
+            done += handled
+            if handled == limit:
+                todo.append(place)  # more after these
     return done
+
+
+class _HandlerFailed(Exception):
+    """A handler raised during the optimistic run of a chunk (its exception is the cause)."""
+
+
+def _handle_chunk(s: Session, table: dict[str, Handler], chunk: list[tuple[str, str]],
+                  limit: int) -> list[int]:
+    """Handle the held messages of these conversations; how many of each were handled.
+
+    A savepoint per message (so that a failing handler loses none of the others) cost more
+    than the handlers themselves; they rarely fail. So the chunk is run first under one
+    savepoint, and only if a handler raises is it rolled back and run again with a
+    savepoint per message, the failed one marked FAILED with its error."""
+    noted = _noted(s)
+    try:
+        with s.begin_nested():
+            return [_handle_some(s, table, sender, conversation, limit, alone=False)
+                    for sender, conversation in chunk]
+    except _HandlerFailed as failed:
+        log.info("a handler failed; its chunk is handled again message by message",
+                 extra={"fields": {"error": repr(failed.__cause__)[:200]}})
+        _forget_since(s, noted)
+    return [_handle_some(s, table, sender, conversation, limit, alone=True)
+            for sender, conversation in chunk]
+
+
+def _noted(s: Session) -> tuple[int, bool]:
+    """What the session noted for after its commit, to forget what a rolled-back savepoint
+    adds: its audit rows waiting to be counted for signing, and the delivery worker's wake."""
+    return signing.rows_noted(s), bool(s.info.get(_WAKES))
+
+
+def _forget_since(s: Session, noted: tuple[int, bool]) -> None:
+    rows, wakes = noted
+    signing.forget_rows_after(s, rows)
+    if not wakes:
+        s.info.pop(_WAKES, None)
 
 
 _MARK_HANDLED = (sa.update(_INBOX).where(_INBOX.c.id == sa.bindparam("b_id"))
@@ -388,7 +428,9 @@ _MARK_HANDLED = (sa.update(_INBOX).where(_INBOX.c.id == sa.bindparam("b_id"))
 
 
 def _handle_some(s: Session, table: dict[str, Handler], sender: str, conversation: str,
-                 limit: int) -> int:
+                 limit: int, *, alone: bool) -> int:
+    """Handle a conversation's held messages in number order. `alone`: each message in a
+    savepoint of its own, a failure marked on it; otherwise a failure raises _HandlerFailed."""
     _next_out, next_in = _lock_conversation(s, sender, conversation)
     held = {row.seq: row for row in s.execute(
         sa.select(_INBOX.c.id, _INBOX.c.seq, _INBOX.c.kind, _INBOX.c.envelope)
@@ -400,13 +442,21 @@ def _handle_some(s: Session, table: dict[str, Handler], sender: str, conversatio
         row = held[next_in]
         envelope = parse(json.loads(row.envelope))
         state, error = m.HANDLED, None
-        try:
-            with s.begin_nested():
+        if not alone:
+            try:
                 table[row.kind](s, envelope)
-        except Exception as exc:  # the message stays, with the error, for an operator
-            log.exception("message handler failed", extra={"fields": {
-                "id": row.id, "kind": row.kind, "sender": sender}})
-            state, error = m.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+            except Exception as exc:
+                raise _HandlerFailed() from exc
+        else:
+            noted = _noted(s)
+            try:
+                with s.begin_nested():
+                    table[row.kind](s, envelope)
+            except Exception as exc:  # the message stays, with the error, for an operator
+                _forget_since(s, noted)
+                log.exception("message handler failed", extra={"fields": {
+                    "id": row.id, "kind": row.kind, "sender": sender}})
+                state, error = m.FAILED, f"{type(exc).__name__}: {exc}"[:500]
         marks.append({"b_id": row.id, "b_state": state, "b_error": error, "b_at": clock.now()})
         next_in += 1
     if marks:

@@ -102,8 +102,6 @@ _ALERT_TABLE = cast(sa.Table, Alert.__table__)
 _KEY_TABLE = cast(sa.Table, AlertNameKey.__table__)
 _IDENT_TABLE = cast(sa.Table, AlertIdentifier.__table__)
 MAX_LINE_BYTES = 256 * 1024
-HIDE_HOURS = SIRENE_ONLY_HOURS  # an arrest alert hidden for an operation, at most, each time
-HIDEABLE = SIRENE_ONLY_CATEGORIES
 
 
 # --- what other domains read (granica.border) ---------------------------------------------
@@ -364,7 +362,7 @@ def validate_alert(session: Session, principal: Principal, alert_id: str, *, pur
     details = None
     if alert.sirene_only and alert.hidden_until is None:
         # entered for the SIRENE Bureau only: hidden from now, for as long as a hiding lasts
-        alert.hidden_until = alert.validated_at + dt.timedelta(hours=HIDE_HOURS)
+        alert.hidden_until = alert.validated_at + dt.timedelta(hours=SIRENE_ONLY_HOURS)
         details = {"hidden_until": alert.hidden_until.isoformat()}
     audit.record(session, principal, "alerts.validate", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=[alert.id], details=details)
@@ -400,15 +398,15 @@ def hide_alert(session: Session, principal: Principal, alert_id: str, *, hours: 
     audit.require(session, principal, "alerts.validate", action="alerts.hide", subject_type=SUBJECT,
                   subject_ids=[alert.id], purpose=purpose, what="hide alerts for an operation")
     require_national(session, principal, alert, "alerts.hide", purpose)
-    if alert.category not in HIDEABLE:
+    if alert.category not in SIRENE_ONLY_CATEGORIES:
         raise ValidationError(f"alert {alert.schengen_id} is a {get_category(alert.category).label} "
                               "alert: only arrest alerts are hidden for an operation",
                               field="alert_id")
     if alert.status != "active":
         raise ConflictError(f"alert {alert.schengen_id} is a draft: validate it first",
                             field="alert_id")
-    if not 0 < hours <= HIDE_HOURS:
-        raise ValidationError(f"field 'hours': {hours:g} is not within 0 to {HIDE_HOURS} hours (hide "
+    if not 0 < hours <= SIRENE_ONLY_HOURS:
+        raise ValidationError(f"field 'hours': {hours:g} is not within 0 to {SIRENE_ONLY_HOURS} hours (hide "
                               "again before the end to renew)", field="hours")
     reason = (reason or "").strip()
     if len(reason) < 5 or len(reason) > 1000:
@@ -708,7 +706,7 @@ def _alert_row(checked: CheckedAlert, principal: Principal, now: dt.datetime) ->
         "category": category.code, "kind": category.kind, "status": status, "data": checked.data,
         "supplementary_information": checked.supplementary_information,
         "sirene_only": checked.sirene_only, "summary": summary_of(category, checked.data),
-        "hidden_until": now + dt.timedelta(hours=HIDE_HOURS)
+        "hidden_until": now + dt.timedelta(hours=SIRENE_ONLY_HOURS)
         if checked.sirene_only and status == "active" else None,
         "created_by": principal.user_id, "created_at": now, "updated_at": now,
         "validated_by": principal.user_id if status == "active" else None,

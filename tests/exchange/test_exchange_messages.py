@@ -20,23 +20,11 @@ from granica.errors import NotFoundError, ValidationError
 from granica.exchange import models as m
 from granica.exchange import service
 from granica.exchange.envelope import Envelope
-from granica.exchange.keys import public_text
 from granica.exchange.peers import read_peers
 from granica.settings import get_settings
 from granica.storage import Database
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def hungary() -> Ed25519PrivateKey:
-    """The Hungarian bureau's key, and this node's peers file naming it (on a dead port)."""
-    key = Ed25519PrivateKey.generate()
-    path = get_settings().resolved_peers_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'[peers.HU]\nname = "SIRENE Hungary"\nurl = "http://127.0.0.1:9"\n'
-                    f'public_key = "{public_text(key.public_key())}"\n', encoding="utf-8")
-    return key
 
 
 def from_hu(key: Ed25519PrivateKey, seq: int, *, conversation: str = "case-1",
