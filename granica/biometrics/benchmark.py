@@ -45,17 +45,13 @@ def perturb(tpl: Template, rng: np.random.Generator) -> Template:
                     secondary=move(tpl.secondary))
 
 
-# The scan resolution of the shared sets that is not 500 ppi.
-_PPI = {"fvc2002_db2_b": 569}
-
-
 def mated_prints(
     background: Path, ppi: int = 500, say: Callable[[str], None] = lambda _m: None,
 ) -> tuple[list[tuple[str, Template]], list[tuple[str, Template]]]:
     """Fingers to hide in a grown gallery and their probes: the first impression of every
     finger of the shared sets beside `background` (not grown from, so no perturbed copy of
     a mate is in the gallery), and the second impressions of the same fingers."""
-    from granica.biometrics.evaluation import list_samples
+    from granica.biometrics.evaluation import FVC_SETS, list_samples
     from granica.biometrics.extract import extract
 
     hidden: list[tuple[str, Template]] = []
@@ -64,7 +60,7 @@ def mated_prints(
                          if p.is_dir() and p.name != background.name):
         for s in list_samples(folder):
             if s.impression in (1, 2):
-                tpl = extract(s.path, ppi=_PPI.get(folder.name, ppi))
+                tpl = extract(s.path, ppi=FVC_SETS.get(folder.name, ppi))
                 (hidden if s.impression == 1 else probes).append((f"{folder.name}/{s.finger}", tpl))
         say(f"extracted the mated prints of {folder.name}")
     return hidden, probes

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from granica.biometrics.compare import (
 )
 from granica.biometrics.mcc import MCCParams
 from granica.errors import InputFormatError
+
+if TYPE_CHECKING:
+    from granica.biometrics.image import FingerprintImage
+    from granica.biometrics.template import Template
 
 _NAME = re.compile(r"^(\d+)_(\d+)\.(tif|tiff|png|bmp|jpg|jpeg|wsq)$", re.IGNORECASE)
 
@@ -141,6 +146,26 @@ def _figures(
     return out
 
 
+def _no_minutiae(image: FingerprintImage) -> Template:
+    """What stands for a print that failed to extract: a template without minutiae, so that
+    its pairs are still counted (the FVC protocol does not skip a failure to extract)."""
+    from granica.biometrics.template import Template
+
+    return Template(width=image.width, height=image.height, minutiae=np.zeros((0, 5)))
+
+
+def _nbis_templates(images: Sequence[FingerprintImage]) -> tuple[Any, list[Any], float]:
+    """NBIS, and its MINDTCT templates of the same 500 ppi pixels; ms per image."""
+    import time
+
+    from granica.biometrics.nbis import Nbis
+
+    engine = Nbis()
+    t0 = time.perf_counter()
+    templates = [engine.extract(x.pixels, 500.0) for x in images]
+    return engine, templates, (time.perf_counter() - t0) / len(images) * 1000
+
+
 def evaluate(
     folder: Path, ppi: int = 500, baseline: str | None = None,
     progress: Callable[[str], None] | None = None, ext: str | None = None,
@@ -167,9 +192,7 @@ def evaluate(
             tpl = extract(im)
         except BiometricError:
             failures += 1
-            from granica.biometrics.template import Template
-
-            tpl = Template(width=im.width, height=im.height, minutiae=np.zeros((0, 5)))
+            tpl = _no_minutiae(im)
         probes.append(prepare(tpl))
     extract_ms = (time.perf_counter() - t0) / len(samples) * 1000
     say(f"{folder}: extracted {len(samples)} images, {extract_ms:.0f} ms each")
@@ -187,12 +210,7 @@ def evaluate(
     result["ppi"] = ppi
     say(f"{folder}: EER {result['eer']:.4f}")
     if baseline == "nbis":
-        from granica.biometrics.nbis import Nbis
-
-        nbis = Nbis()
-        t0 = time.perf_counter()
-        nt = [nbis.extract(x.pixels, 500.0) for x in images]
-        n_extract = (time.perf_counter() - t0) / len(samples) * 1000
+        nbis, nt, n_extract = _nbis_templates(images)
         t0 = time.perf_counter()
         ng = run(genuine, lambda i, j: float(nbis.compare(nt[i], nt[j])))
         ni = run(impostor, lambda i, j: float(nbis.compare(nt[i], nt[j])))
@@ -374,7 +392,6 @@ def prepare_set(folder: Path, ppi: int, baseline: bool = True,
 
     from granica.biometrics.extract import extract, extract_features
     from granica.biometrics.image import to_pixels
-    from granica.biometrics.template import Template
     from granica.errors import BiometricError
 
     samples = list_samples(folder)
@@ -396,7 +413,7 @@ def prepare_set(folder: Path, ppi: int, baseline: bool = True,
         except BiometricError:
             failures += 1
             t2 = t3 = time.perf_counter()
-            tpl = Template(width=image.width, height=image.height, minutiae=np.zeros((0, 5)))
+            tpl = _no_minutiae(image)
         t_load += t1 - t0
         t_primary += t2 - t1
         t_secondary += t3 - t2
@@ -407,12 +424,8 @@ def prepare_set(folder: Path, ppi: int, baseline: bool = True,
                "extract_ms": round((t_primary + t_secondary) / n * 1000, 1)}
     nbis: dict[str, float] = {}
     if baseline:
-        from granica.biometrics.nbis import Nbis
-
-        engine = Nbis()
-        t0 = time.perf_counter()
-        nt = [engine.extract(x.pixels, 500.0) for x in images]
-        timings["nbis_extract_ms"] = round((time.perf_counter() - t0) / n * 1000, 1)
+        engine, nt, nbis_ms = _nbis_templates(images)
+        timings["nbis_extract_ms"] = round(nbis_ms, 1)
         ng = np.array([float(engine.compare(nt[i], nt[j])) for i, j in genuine])
         ni = np.array([float(engine.compare(nt[i], nt[j])) for i, j in impostor])
         nbis = error_rates(ng, ni)

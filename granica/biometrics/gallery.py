@@ -482,7 +482,7 @@ class Gallery:
         if in_step:
             assert self.index is not None
             self.index.remove(shard, rows)
-            self.index.signatures[shard] = self.shards[shard].signature
+            self.index.follow(shard, self.shards[shard])
 
     def remove_subject(self, subject: str) -> int:
         """Remove every finger of a data subject; returns how many."""

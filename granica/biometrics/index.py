@@ -228,11 +228,16 @@ class CylinderIndex:
         """Index rows just added to shard number `s` (they wait in the pending list until
         it grows past an eighth of the tables, then the tables are rebuilt)."""
         self._append(s, shard, np.asarray(rows, np.int64))
+        self.follow(s, shard)
+        if len(self.pending_ids) > max(100_000, len(self.ids) // (8 * self.params.tables)):
+            self.compact()
+
+    def follow(self, s: int, shard: Shard) -> None:
+        """Record that the index is in step with this state of shard number `s` (after
+        `add`, or after a `remove` that followed the shard's own)."""
         while len(self.signatures) <= s:
             self.signatures.append((0, 0, 0))
         self.signatures[s] = _shard_signature(shard)
-        if len(self.pending_ids) > max(100_000, len(self.ids) // (8 * self.params.tables)):
-            self.compact()
 
     def remove(self, s: int, rows: Sequence[int] | np.ndarray) -> int:
         """Stop returning rows of shard `s` (tombstones; `compact` drops their entries).
