@@ -210,14 +210,20 @@ def screen(session: Session, principal: Principal, assessment: Assessment,
 
 
 def decide(reasons: list[Reason], outcomes: list[src.SourceOutcome]) -> Decision:
-    """A hit wins; any reason (a missed source among them) refers; only a clean check is a go."""
+    """A hit wins; any reason (a missed source or a namesake among them) refers; only a clean
+    check is a go. A possible match (a namesake) is shown but is not a hit: second line
+    verifies the identity and reports the hit if it is the person."""
     missed = [o.name for o in outcomes if o.status in ("timeout", "error")]
     hits = order_hits([h for o in outcomes for h in o.hits])
     reasons = list(reasons)
+    possible = [h for h in hits if not h.confirmed]
+    if possible:
+        reasons.append(reason("possible_match", ", ".join(
+            f"{h.category_label} {h.alert_id}" for h in possible)))
     if missed:
         reasons.append(reason("incomplete", ", ".join(
             f"{o.label} ({o.status})" for o in outcomes if o.name in missed)))
-    decision = "hit" if hits else ("refer" if reasons else "go")
+    decision = "hit" if len(possible) < len(hits) else ("refer" if reasons else "go")
     return Decision(decision, hits, missed, reasons, outcomes)
 
 
@@ -326,8 +332,8 @@ def order_hits(hits: list[src.Hit]) -> list[src.Hit]:
         if h.alert_id not in best or (h.score or 0.0) > (best[h.alert_id].score or 0.0):
             best[h.alert_id] = h
     return sorted(best.values(), key=lambda h: (
-        not any(w.startswith("warning marker") for w in h.warnings), not h.warnings,
-        -(h.score or 0.0)))
+        not any(w.startswith("warning marker") for w in h.warnings), not h.confirmed,
+        not h.warnings, -(h.score or 0.0)))
 
 
 def _result(row: BorderCheck, reasons: list[Reason], hits: Sequence[src.Hit],
@@ -354,12 +360,13 @@ def _result(row: BorderCheck, reasons: list[Reason], hits: Sequence[src.Hit],
 def report_hits(session: Session, principal: Principal, row: BorderCheck,
                  hits: Sequence[src.Hit], purpose: str) -> list[src.Hit]:
     """A hit on an alert opens a hit report for the SIRENE Bureau (sis keeps the reports);
-    an SLTD hit is confirmed with the Interpol NCB instead."""
+    an SLTD hit is confirmed with the Interpol NCB instead, and a possible match (a namesake)
+    is reported only once second line has verified that it is the person."""
     from granica.sis.service import report_hit
 
     out = []
     for h in hits:
-        if h.source == "sltd":
+        if h.source == "sltd" or not h.confirmed:
             out.append(h)
             continue
         context = {"border_check": row.id, "bcp": row.bcp_code, "lane": row.lane_code,

@@ -113,7 +113,7 @@ class BorderRecheck(Base):
     queued_at: Mapped[dt.datetime]
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    outcome: Mapped[str] = mapped_column(sa.String(6), default="")  # go|hit after completion
+    outcome: Mapped[str] = mapped_column(sa.String(6), default="")  # go|refer|hit after completion
     hits: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
 

@@ -85,11 +85,12 @@ def recheck_pending(session: Session, principal: Principal, purpose: str = "auto
             continue
         new_hits = order_hits([h for o in outcomes for h in o.hits])
         item.status = "done"
-        item.outcome = "hit" if new_hits else "go"
+        confirmed = any(h.confirmed for h in new_hits)
+        item.outcome = "hit" if confirmed else ("refer" if new_hits else "go")
         new_hits = report_hits(session, principal, row, new_hits, purpose)
         item.hits = [h.as_dict() for h in new_hits]
         done += 1
-        hit += 1 if new_hits else 0
+        hit += 1 if confirmed else 0
         audit.record(session, principal, "border.recheck", purpose=purpose,
                      subject_type="border_check",
                      subject_ids=[row.id] + [h.alert_id for h in new_hits],

@@ -45,6 +45,9 @@ MESSAGES = {
     "overstay": "The traveller has overstayed",
     "stay_unavailable": "The 90/180-day calculation is not available",
     "risk_profile": "A risk profile of the agencies flags this crossing: control it",
+    "possible_match": "A namesake in the alerts (the date of birth differs or is not "
+                      "recorded): verify the identity at second line and report the hit "
+                      "if it is the person",
 }
 
 

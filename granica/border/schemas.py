@@ -89,6 +89,10 @@ class HitView(BaseModel):
     # a 1:N fingerprint hit is "identified"
     fingerprint: str = ""
     fingerprint_score: float | None = None
+    # strong: the document, vehicle, or name and date of birth agree (a hit, reported to the
+    # SIRENE Bureau); possible: a namesake (the date of birth differs or is not recorded),
+    # referred to second line to verify the identity, reported only when it is the person
+    match: Literal["strong", "possible"] = "strong"
 
 
 class SourceView(BaseModel):

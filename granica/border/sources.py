@@ -70,6 +70,12 @@ class Hit:
     hit_report_id: str = ""
     fingerprint: str = ""  # see schemas.HitView
     fingerprint_score: float | None = None
+    match: str = "strong"  # see schemas.HitView
+
+    @property
+    def confirmed(self) -> bool:
+        """A hit to act on: the identifying data agree, or the prints confirmed a namesake."""
+        return self.match == "strong" or self.fingerprint in ("confirmed", "identified")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +84,7 @@ class Hit:
             "warnings": list(self.warnings), "score": self.score, "summary": self.summary,
             "flagged": self.flagged, "hit_report_id": self.hit_report_id,
             "fingerprint": self.fingerprint, "fingerprint_score": self.fingerprint_score,
+            "match": self.match,
         }
 
 
@@ -175,6 +182,7 @@ def hit_from_sis(source: str, result: dict[str, Any]) -> Hit:
         summary=f"{result.get('schengen_id', '')} ({result.get('issuing_country', '')}): "
                 f"{result.get('summary', '')}; " + "; ".join(result.get("reasons") or []),
         flagged=any(w.startswith("flagged by") for w in warnings),
+        match=str(result.get("match", "strong")),
     )
 
 

@@ -155,7 +155,9 @@ def search(
     if not results:
         print("no alerts found")
     for r in results[:limit]:
-        print(f"{r['score']:.2f}  {r['schengen_id']}  {r['issuing_country']}  {r['category']}  {r['summary']}")
+        possible = "  (possible match: verify the identity)" if r.get("match") == "possible" else ""
+        print(f"{r['score']:.2f}  {r['schengen_id']}  {r['issuing_country']}  {r['category']}  "
+              f"{r['summary']}{possible}")
         print(f"      action: {r['action_to_be_taken']}")
         for w in r["warnings"]:
             print(f"      warning: {w}")

@@ -78,6 +78,10 @@ class SearchResult(BaseModel):
     issuing_country: str
     category: str
     score: float = Field(ge=0, le=1)
+    match: Literal["strong", "possible"] = Field(
+        description="strong: the identifier, or the name and the date of birth, agree; "
+                    "possible: a namesake or a missing date of birth, to be verified before "
+                    "acting on the alert")
     reasons: list[str]
     action_to_be_taken: str
     warnings: list[str]

@@ -26,10 +26,18 @@ from granica.sis.models import Alert, AlertIdentifier, AlertNameKey
 from granica.sis.validation import normalise_identifier, parse_partial_date, person_names
 from granica.sis.visibility import SUBJECT, can_see, search_results
 
-RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "reasons",
-                 "action_to_be_taken", "warnings", "summary")
+RESULT_FIELDS = ("alert_id", "schengen_id", "issuing_country", "category", "score", "match",
+                 "reasons", "action_to_be_taken", "warnings", "summary")
 DobMode = Literal["exact", "year", "approximate"]
 MAX_CANDIDATES = 100  # scored candidates; the SQL ranks them by keys shared
+# A person result is a "strong" match when the name and the date of birth both agree: the
+# dates fit exactly, as a partial date, with day and month swapped or a year off on the same
+# day (scores of `dob_score` from 0.75 up) and the whole score is at least STRONG_SCORE. Any
+# other result, a namesake born on another date or an alert or query without a date of
+# birth, is a "possible" match whose identity has to be verified before acting on it (an
+# identifier found in an object search is always strong).
+DOB_AGREES = 0.75
+STRONG_SCORE = 0.85
 
 # Statements built once: a border check runs several searches within 100 ms, and building
 # and caching a statement costs more than running it. Rows carry the alert's columns under
@@ -194,6 +202,7 @@ def search_person(
 
     # 2. scoring
     scored: list[tuple[float, list[str], Any]] = []
+    strong: set[str] = set()
     for alert in alerts:
         best, best_name = 0.0, None
         for candidate in person_names(alert.data):
@@ -211,10 +220,12 @@ def search_person(
         best = explained.score
         reasons = [f"name {best:.2f}", *explained.reasons]
         score = best
+        dob_agrees = False
         if date_of_birth:
             d, why = dob_score(date_of_birth, dob_mode, alert.date_of_birth)
             score = 0.65 * best + 0.35 * d
             reasons.append(why)
+            dob_agrees = d >= DOB_AGREES
         if nationality:
             have = (alert.nationalities or "").split(",") if alert.nationalities else []
             if nationality in have:
@@ -231,10 +242,16 @@ def search_person(
                 reasons.append(f"sex {alert.sex}, not {sex}")
         if score >= min_score:
             scored.append((min(1.0, score), reasons, alert))
+            if dob_agrees and score >= STRONG_SCORE:
+                strong.add(alert.id)
     scored.sort(key=lambda t: (-t[0], t[2].schengen_id))
     top = scored[:limit]
     top_ids = [a.id for _, _, a in top]
     results = search_results(session, top)
+    for result in results:
+        if result["alert_id"] not in strong:
+            result["match"] = "possible"
+            result["reasons"].append("possible match: verify the identity")
     audit.record(session, principal, "alerts.search.person", purpose=purpose, subject_type=SUBJECT,
                  subject_ids=top_ids, query=query, result_count=len(results))
     return results

@@ -149,6 +149,7 @@ def search_result(alert: Any, score: float, reasons: list[str], flags: list[Aler
         "issuing_country": alert.issuing_country,
         "category": alert.category,
         "score": round(max(0.0, min(1.0, score)), 3),
+        "match": "strong",  # search_person marks namesakes "possible"
         "reasons": reasons,
         "action_to_be_taken": effective_action(category, alert, flags),
         "warnings": alert_warnings(category, alert, flags, misused),

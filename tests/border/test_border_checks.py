@@ -174,3 +174,35 @@ def test_border_second_check_of_same_crossing_fails_closed(border_db: Database) 
     assert first.decision == "go"
     assert again.decision == "refer"
     assert {"duplicate_crossing", "already_entered"} <= {r.code for r in again.reasons}
+
+
+def test_border_namesake_born_another_day_is_referred_not_reported(border_db: Database) -> None:
+    """A traveller with a wanted person's name, born the year before on another day, is a
+    possible match: shown to the guard and referred to second line, with no hit report
+    for the SIRENE Bureau until second line has verified the identity."""
+    alert_id = enter_alert(border_db, "arrest", {
+        "surname": "Јовановић", "forenames": "Стефан", "sex": "M", "date_of_birth": "1988-09-02",
+        "nationalities": ["RS"], "reason": "fraud", "issuing_authority": "Court in Novi Sad",
+        "warrant_reference": "K-9/2026",
+    })
+    namesake = td3("JOVANOVIC", "STEFAN", "111222333", "SRB", "870417", future_expiry())
+    result = run_check(border_db, CheckRequest(bcp=BCP, lane="E1", mrz=namesake))
+    assert result.decision == "refer", result.reasons
+    assert [(h.alert_id, h.match, h.hit_report_id) for h in result.hits] == [
+        (alert_id, "possible", "")]
+    assert "possible_match" in [r.code for r in result.reasons]
+    assert alert_id in next(r.message for r in result.reasons if r.code == "possible_match")
+    with border_db.session() as s:
+        assert s.scalars(sa.select(HitReport)).all() == []
+        stored = s.get(BorderCheck, result.check_id)
+        assert stored is not None and stored.decision == "refer"
+        assert stored.hits[0]["match"] == "possible"
+    # the person himself (same date of birth) is a hit, reported to the bureau
+    himself = td3("JOVANOVIC", "STEFAN", "444555666", "SRB", "880902", future_expiry())
+    result = run_check(border_db, CheckRequest(bcp=BCP, lane="E1", mrz=himself))
+    assert result.decision == "hit"
+    assert [(h.alert_id, h.match) for h in result.hits] == [(alert_id, "strong")]
+    with border_db.session() as s:
+        reports = s.scalars(sa.select(HitReport)).all()
+        assert [(r.alert_id, r.context["border_check"]) for r in reports] == [  # type: ignore[index]
+            (alert_id, result.check_id)]

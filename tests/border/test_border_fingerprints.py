@@ -238,3 +238,21 @@ def test_corrupt_image_is_a_422_naming_the_field(api: tuple[TestClient, Seeded],
     r = client.post("/api/v1/border/checks", headers=headers, json={
         "bcp": BCP, "mrz": _traveller_mrz(), "fingerprints": [{"image": good}]})
     assert r.status_code == 200 and r.json()["decision"] == "go", r.text
+
+
+def test_prints_turn_a_namesake_into_a_hit(border_db: Database, prints: dict[str, Any]) -> None:
+    """A traveller born on another day than the alert says is only a possible match by name;
+    his prints matching the alert's make it a hit, reported to the SIRENE Bureau."""
+    alert_id = _wanted(border_db, prints)
+    other_birthday = td3("NIKOLIC", "DUSAN", "023456789", "SRB", "821130", future_expiry())
+    no_prints = CheckRequest(bcp=BCP, lane="E1", mrz=other_birthday)
+    result = _check(border_db, no_prints)
+    assert result.decision == "refer" and result.hits[0].match == "possible", result.reasons
+    assert result.hits[0].hit_report_id == ""
+    result = _check(border_db, no_prints.model_copy(update={"fingerprints": [
+        FingerprintInput(image=_b64(prints["png"]["101_2"]), finger_position=2)]}))
+    assert result.decision == "hit", result.reasons
+    assert (result.hits[0].fingerprint, result.hits[0].match) == ("confirmed", "possible")
+    with border_db.session() as s:
+        assert [r.alert_id for r in s.scalars(sa.select(HitReport))] == [result.hits[0].alert_id]
+    assert result.hits[0].alert_id == alert_id and result.hits[0].hit_report_id

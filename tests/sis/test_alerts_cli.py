@@ -45,7 +45,9 @@ def test_alerts_cli_synth_import_search_export(database: Database, tmp_path: Pat
     results = json.loads(r.stdout)
     assert person["schengen_id"] in [x["schengen_id"] for x in results]
     assert set(results[0]) == {"alert_id", "schengen_id", "issuing_country", "category", "score",
-                               "reasons", "action_to_be_taken", "warnings", "summary"}
+                               "match", "reasons", "action_to_be_taken", "warnings", "summary"}
+    mine = next(x for x in results if x["schengen_id"] == person["schengen_id"])
+    assert mine["match"] == "strong"  # name and date of birth agree
 
     out = tmp_path / "export.jsonl"
     r = runner.invoke(app, ["alerts", "export", "--out", str(out)])

@@ -119,7 +119,9 @@ def test_alerts_api_round_trip_and_errors(app_client: tuple[TestClient, dict[str
     found = client.get("/api/v1/alerts/search/vehicle", params={"plate": "bg123ab"}, headers=h(CUSTOMS))
     assert found.status_code == 200 and found.json()[0]["alert_id"] == alert_id
     assert set(found.json()[0]) == {"alert_id", "schengen_id", "issuing_country", "category", "score",
-                                    "reasons", "action_to_be_taken", "warnings", "summary"}
+                                    "match", "reasons", "action_to_be_taken", "warnings",
+                                    "summary"}
+    assert found.json()[0]["match"] == "strong"  # a plate found is the plate
     denied = client.get("/api/v1/alerts/search/person", params={"name": "Marko"}, headers=h(CUSTOMS))
     assert denied.status_code == 403
     bad = client.post("/api/v1/alerts", json={**body, "data": {**body["data"], "colour_code": 7}},

@@ -94,6 +94,24 @@ def test_alerts_date_of_birth_modes_rank_results(database: Database, register: d
     assert any("swapped" in r for r in swapped[0]["reasons"])
     assert approx[0]["alert_id"] == register["djordje"] and approx[0]["score"] < exact[0]["score"]
     assert {r["alert_id"] for r in no_dob} == {register["djordje"], register["namesake"]}
+    # name and date of birth agreeing make a strong match; a name alone is only possible
+    assert (exact[0]["match"], swapped[0]["match"]) == ("strong", "strong")
+    assert approx[0]["match"] == "possible" and {r["match"] for r in no_dob} == {"possible"}
+    assert "possible match: verify the identity" in approx[0]["reasons"]
+
+
+def test_alerts_namesake_born_the_year_before_is_a_possible_match(
+        database: Database, register: dict[str, str], guard: Principal) -> None:
+    """A namesake within the birth-year window but born on another day and month still shows
+    (the guard sees it), marked possible so that nobody acts on it before verifying."""
+    with database.session() as s:
+        other_day = search.search_person(s, guard, name="Đorđe Jovanović",
+                                         date_of_birth="1979-08-25", purpose="check")
+        same_day = search.search_person(s, guard, name="Đorđe Jovanović",
+                                        date_of_birth="1981-04-12", purpose="check")
+    assert [(r["alert_id"], r["match"]) for r in other_day] == [(register["djordje"], "possible")]
+    assert [(r["alert_id"], r["match"]) for r in same_day] == [(register["djordje"], "strong")]
+    assert other_day[0]["score"] < same_day[0]["score"]
 
 
 def test_alerts_result_shape_is_exact(database: Database, register: dict[str, str],
