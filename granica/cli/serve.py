@@ -108,23 +108,26 @@ def _warm_up_fingerprints() -> None:
 
 
 def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True,
-          migrate: bool = False, database: Database | None = None) -> None:
-    """Serve API and pages with uvicorn; scheduled jobs run in a background thread."""
+          migrate: bool = False, database: Database | None = None, workers: int = 1) -> None:
+    """Serve API and pages with uvicorn; scheduled jobs run in a background thread.
+
+    With `workers` > 1, that many processes answer on one listening socket (the cores of the
+    machine: one Python process uses one). The first worker also runs the scheduled jobs and
+    the delivery of messages to other nodes; every worker chains its own commits' audit rows
+    (the chain's head lock is held across processes)."""
     import faulthandler
     import signal
 
-    import uvicorn
-
-    from granica.api.app import create_app
-    from granica.audit.appender import start_appender
-    from granica.exchange.worker import DeliveryWorker
-    from granica.jobs import Scheduler
     from granica.ops.logging import configure_logging
     from granica.settings import get_settings
     from granica.storage import get_database
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    if workers < 1:
+        from granica.errors import ValidationError
+
+        raise ValidationError(f"--workers {workers}: give 1 or more processes", field="workers")
     # `kill -USR1 <pid>` prints every thread's stack to standard error: what a stuck node is doing
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     db = database or get_database()
@@ -132,35 +135,133 @@ def serve(host: str | None = None, port: int | None = None, *, jobs: bool = True
         db.upgrade()
     _check_schema(db)
     _warm_up_fingerprints()
+    sock = listening_socket(host or settings.host, port or settings.port)
+    if workers == 1:
+        _serve_process(db, sock, jobs=jobs, delivery=True)
+        return
+    db.dispose()  # no connection crosses the fork
+    _serve_workers(db, sock, workers, jobs=jobs)
+
+
+def listening_socket(host: str, port: int) -> Any:
+    """The server's listening TCP socket. Made here rather than by uvicorn so that several
+    worker processes can share it; created with the TCP protocol number, which asyncio needs
+    to see to turn Nagle's algorithm off on each connection (without it a keep-alive client,
+    such as a kiosk, waits some 40 ms for every answer)."""
+    import socket
+
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        from granica.errors import ServiceUnavailable
+
+        raise ServiceUnavailable(f"cannot listen on {host}:{port} ({exc.strerror}); "
+                                 "stop what uses that port or choose another with --port") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve_process(db: Database, sock: Any, *, jobs: bool, delivery: bool,
+                   worker: int | None = None) -> None:
+    """One serving process: uvicorn on the shared socket, the audit appender, and (when asked)
+    the scheduler and the delivery worker."""
+    import uvicorn
+
+    from granica.api.app import create_app
+    from granica.audit.appender import start_appender
+    from granica.exchange.worker import DeliveryWorker
+    from granica.jobs import Scheduler
+    from granica.settings import get_settings
+
+    settings = get_settings()
     app = create_app(db)
     scheduler = Scheduler(db) if jobs else None
     # Messages to and from other nodes (SIRENE bureaux, the central system): delivered
     # off the request path, retried while a peer is down.
     # (none on a training node: its data are synthetic and go nowhere)
-    delivery = None if settings.training else DeliveryWorker(db)
+    deliverer = None if settings.training or not delivery else DeliveryWorker(db)
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
-        app, host=host or settings.host, port=port or settings.port, log_config=None,
+        app, host=host, port=port, log_config=None,
         access_log=False, server_header=False, proxy_headers=False,
     )
     server = uvicorn.Server(config)
-    log.info("serving", extra={"fields": {"url": f"http://{config.host}:{config.port}",
-                                          "database": db.dialect, "jobs": jobs,
+    log.info("serving", extra={"fields": {"url": f"http://{host}:{port}", "worker": worker,
+                                          "database": db.dialect, "jobs": scheduler is not None,
                                           "domains": app.state.mounted_domains}})
     if scheduler is not None:
         scheduler.start()
     # audit rows are chained off the request path, woken by each commit (granica.audit.appender)
     appender = start_appender(db.engine)
-    if delivery is not None:
-        delivery.start()
+    if deliverer is not None:
+        deliverer.start()
     try:
-        server.run()
+        server.run(sockets=[sock])
     finally:
-        if delivery is not None:
-            delivery.stop()
+        if deliverer is not None:
+            deliverer.stop()
         if scheduler is not None:
             scheduler.stop()
         appender.stop()
         db.dispose()
+
+
+def _serve_workers(db: Database, sock: Any, workers: int, *, jobs: bool) -> None:
+    """Fork the workers and watch them: SIGTERM or SIGINT stops them all; a worker that dies
+    stops the others too, and the command exits non-zero, for the service manager (systemd)
+    to restart the node whole rather than run it short of a worker unnoticed."""
+    import os
+    import signal
+    import sys
+
+    children: dict[int, int] = {}
+    for n in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                _serve_process(db, sock, jobs=jobs and n == 0, delivery=n == 0, worker=n)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except Exception:
+                log.exception("worker %d stopped on an error", n)
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = n
+    sock.close()
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    failed = False
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        n = children.pop(pid, -1)
+        if not stopping:
+            failed = True
+            log.error("worker %d ended (status %d): stopping the node", n, status)
+            stop(signal.SIGTERM, None)
+    if failed:
+        sys.exit(1)
 
 
 def prepare_demo(count: int = DEMO_ALERT_COUNT, echo: Any = print) -> Database:

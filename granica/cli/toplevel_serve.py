@@ -20,6 +20,9 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int | None, typer.Option(help="port (GRANICA_PORT)")] = None,
         jobs: Annotated[bool, typer.Option(help="run the scheduled jobs in the background")] = True,
         migrate: Annotated[bool, typer.Option(help="bring the schema up to date first")] = False,
+        workers: Annotated[int, typer.Option(
+            min=1, help="serving processes on the one port (one per core; the first also "
+            "runs the scheduled jobs and the delivery to other nodes)")] = 1,
         role: Annotated[Role | None, typer.Option(
             help="national node, or the stand-in EURODAC central system (GRANICA_NODE_ROLE)")
         ] = None,
@@ -38,7 +41,7 @@ def register(app: typer.Typer) -> None:
             _environ("GRANICA_NODE_ROLE", role.value)
         if training:
             _environ("GRANICA_TRAINING", "1")
-        serve(host, port, jobs=jobs, migrate=migrate)
+        serve(host, port, jobs=jobs, migrate=migrate, workers=workers)
 
     @app.command("demo")
     def demo_command(

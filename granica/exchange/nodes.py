@@ -41,6 +41,7 @@ class LocalNode:
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    serve_args: tuple[str, ...] = ()  # e.g. ("--workers", "2")
 
     @property
     def url(self) -> str:
@@ -69,7 +70,8 @@ class LocalNode:
 
     def start(self, wait: float = 120) -> None:
         log = (self.data_dir / "serve.log").open("ab")
-        self.process = subprocess.Popen([*_granica(), "serve"], env=self.env(), stdout=log,
+        self.process = subprocess.Popen([*_granica(), "serve", *self.serve_args],
+                                        env=self.env(), stdout=log,
                                         stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + wait
