@@ -72,8 +72,11 @@ class CoopGoods(Base):
 class CoopKey(Base):
     """What a record names that other records, subscriptions and links can match on.
 
-    kinds: vehicle, company, route, commodity, bcp, person, phone, document. Values are
-    normalised (see service.normalise_key); a commodity code is stored at each HS level.
+    kinds: vehicle, company, route, commodity, person, phone, document, and ref (a record a
+    case links to). Values are normalised (see service.normalise_key); a commodity code is
+    stored at each HS level. A record's own crossing point and reference are not repeated
+    here: searches read its `bcp` and `reference` columns, which answer for older rows that
+    still hold such keys of their own as well.
     """
 
     __tablename__ = "coop_key"

@@ -81,6 +81,9 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
 @functools.lru_cache(maxsize=65536)
 def normalise_key(kind: str, value: str) -> str:
     """The form a key is stored and matched in: plates and numbers without spaces or dashes,
@@ -93,7 +96,9 @@ def normalise_key(kind: str, value: str) -> str:
                               field="kind")
     text = value.strip()
     if kind in ("vehicle", "document", "bcp", "ref"):
-        out = re.sub(r"[^0-9A-Z]", "", _fold(text).upper())
+        out = text.upper()
+        if not (out.isascii() and out.isalnum()):  # most plates and codes are already bare
+            out = _NOT_ALNUM.sub("", _fold(text).upper())
     elif kind == "phone":
         out = re.sub(r"[^0-9]", "", text)
         if text.startswith("+"):
@@ -144,60 +149,51 @@ def _commodity_keys(code: str) -> tuple[_Key, ...]:
     return tuple(_Key("commodity", level, code) for level in _commodity_levels(code))
 
 
-def _ref_key(reference: str) -> _Key:
-    # not through normalise_key's cache: every record's reference is its own
-    return _Key("ref", normalise_key.__wrapped__("ref", reference), reference)
+# Kinds a new record's subscriptions are matched on but that get no coop_key rows: a record's
+# crossing point is its indexed `bcp` column, which searches read instead (see `_naming`).
+# Nor is a record's own reference a key (its `reference` column is unique): only the
+# references a case links to are stored, as "ref" keys.
+UNSTORED_KEYS = frozenset({"bcp"})
 
 
-def _keys(kind: str, model: RecordBase, reference: str, bcp: str | None) -> list[_Key]:
-    out: list[_Key] = [_ref_key(reference)]
-
-    def add(kind_: str, value: str | None) -> None:
-        if value:
-            key = _key_for(kind_, value)
-            if key is not None:
-                out.append(key)
-
-    add("bcp", bcp)
+def _keys(kind: str, model: RecordBase, bcp: str | None) -> list[_Key]:
+    """What a record names, each (kind, value) once, in the order named."""
+    named: list[tuple[str, str | None]] = [("bcp", bcp)]
+    levels: list[_Key] = []
     if isinstance(model, SeizureIn):
-        add("vehicle", model.vehicle_plate)
-        add("company", model.carrier)
+        named += (("vehicle", model.vehicle_plate), ("company", model.carrier))
         if model.origin and model.destination:
-            add("route", f"{model.origin}>{model.destination}")
+            named.append(("route", f"{model.origin}>{model.destination}"))
         for line in model.goods:
-            out.extend(_commodity_keys(line.hs_code or ""))
+            if line.hs_code:
+                levels += _commodity_keys(line.hs_code)
         for p in model.persons:
-            add("person", p.name)
-            add("phone", p.phone)
-            add("document", p.document_number)
+            named += (("person", p.name), ("phone", p.phone), ("document", p.document_number))
     elif isinstance(model, InspectionIn):
-        for company in (model.consignor, model.consignee, model.operator):
-            add("company", company)
+        named += (("company", model.consignor), ("company", model.consignee),
+                  ("company", model.operator))
         if model.transport_mode in ("lorry", "car", "bus"):
-            add("vehicle", model.transport_id)
+            named.append(("vehicle", model.transport_id))
         for c in model.commodities:
-            out.extend(_commodity_keys(c.hs_code))
+            levels += _commodity_keys(c.hs_code)
     elif isinstance(model, IncidentIn):
-        add("vehicle", model.vehicle_plate)
+        named.append(("vehicle", model.vehicle_plate))
     elif isinstance(model, CaseIn):
         for p in model.suspects:
-            add("person", p.name)
-            add("phone", p.phone)
-            add("document", p.document_number)
-        for plate in model.vehicles:
-            add("vehicle", plate)
-        for doc in model.documents:
-            add("document", doc)
-        for phone in model.phones:
-            add("phone", phone)
+            named += (("person", p.name), ("phone", p.phone), ("document", p.document_number))
+        named += [("vehicle", plate) for plate in model.vehicles]
+        named += [("document", doc) for doc in model.documents]
+        named += [("phone", phone) for phone in model.phones]
         if len(model.route) >= 2:
-            add("route", f"{model.route[0]}>{model.route[-1]}")
-        for ref in model.linked_records:
-            add("ref", ref)
+            named.append(("route", f"{model.route[0]}>{model.route[-1]}"))
+        named += [("ref", ref) for ref in model.linked_records]
     unique: dict[tuple[str, str], _Key] = {}
-    for key in out:
-        if key[:2] not in unique:
-            unique[key[:2]] = key
+    for kind_, value in named:
+        key = _key_for(kind_, value) if value else None
+        if key is not None:
+            unique.setdefault((key.kind, key.value), key)
+    for key in levels:
+        unique.setdefault((key.kind, key.value), key)
     return list(unique.values())
 
 
@@ -358,6 +354,14 @@ class _Prepared:
     shares: list[str]
 
 
+@functools.lru_cache(maxsize=256)
+def _shares_of(kind: str, owner: str, shared_with: tuple[str, ...]) -> tuple[str, ...]:
+    """The agencies a record is shared with: the kind's rule and those it names, not its
+    owner; an import gives the same few combinations row after row."""
+    rule = set(codelists().sharing.get(kind, ()))
+    return tuple(sorted((rule | set(shared_with)) - {"*", owner}))
+
+
 def _prepare(principal: Principal, kind: str, model: RecordBase, now: dt.datetime,
              bcp_codes: frozenset[str], where: str = "", batch: str | None = None,
              record_id: str | None = None) -> _Prepared:
@@ -371,9 +375,8 @@ def _prepare(principal: Principal, kind: str, model: RecordBase, now: dt.datetim
     reference = (f"{REFERENCE_PREFIX[kind]}-{get_settings().country}-{when.year}-"
                  f"{secrets.token_hex(5).upper()}")
     data = model.model_dump(mode="json", exclude={"occurred_at", "bcp", "shared_with"})
-    rule = set(codelists().sharing.get(kind, ()))
     shared_all = "*" in model.shared_with
-    shares = sorted((rule | set(model.shared_with)) - {"*", principal.agency})
+    shares = list(_shares_of(kind, principal.agency, tuple(model.shared_with)))
     row = {"id": record_id, "reference": reference, "kind": kind,
            "category": _category(kind, model), "owner_agency": principal.agency,
            "created_by": principal.username, "created_at": now, "updated_at": now,
@@ -391,11 +394,16 @@ def _prepare(principal: Principal, kind: str, model: RecordBase, now: dt.datetim
                           "unit": line.unit or category.unit, "hs_code": line.hs_code,
                           "un_number": line.un_number,
                           "over_threshold": limit is not None and line.quantity >= limit})
-    return _Prepared(row, _keys(kind, model, reference, bcp), goods, shares)
+    return _Prepared(row, _keys(kind, model, bcp), goods, shares)
 
 
 def _table(model: type[Any]) -> sa.Table:
     return cast(sa.Table, model.__table__)
+
+
+def _key_rows(record_id: str, keys: Iterable[_Key]) -> list[dict[str, Any]]:
+    return [{"record_id": record_id, "kind": k.kind, "value": k.value, "label": k.label[:200]}
+            for k in keys if k.kind not in UNSTORED_KEYS]
 
 
 def _insert(session: Session, prepared: Sequence[_Prepared]) -> None:
@@ -405,9 +413,8 @@ def _insert(session: Session, prepared: Sequence[_Prepared]) -> None:
     bulk_insert(session, _table(CoopRecord), [p.row for p in prepared])
     bulk_insert(session, _table(CoopShare), [{"record_id": p.row["id"], "agency": a}
                                              for p in prepared for a in p.shares])
-    bulk_insert(session, _table(CoopKey), [
-        {"record_id": p.row["id"], "kind": k.kind, "value": k.value, "label": k.label[:200]}
-        for p in prepared for k in p.keys])
+    bulk_insert(session, _table(CoopKey), [row for p in prepared
+                                           for row in _key_rows(p.row["id"], p.keys)])
     bulk_insert(session, _table(CoopGoods), [g for p in prepared for g in p.goods])
 
 
@@ -451,6 +458,40 @@ def get_record(session: Session, principal: Principal, record_id: str, purpose: 
     return _out(row, _shares(session, [row.id])[row.id])
 
 
+def _reference_forms(value: str) -> list[str]:
+    """The reference a normalised "ref" key value stands for (PREFIX-COUNTRY-YEAR-HEX), so
+    that the unique reference column answers it; none when the value has not that shape."""
+    prefix, country, year, serial = value[:2], value[2:-14], value[-14:-10], value[-10:]
+    if prefix not in REFERENCE_PREFIX.values() or not country or not year.isdigit():
+        return []
+    return [f"{prefix}-{country}-{year}-{serial}"]
+
+
+def _record_bcps(session: Session) -> set[str]:
+    """The crossing points the records name, one index probe per point (a DISTINCT would read
+    the whole index of a million records)."""
+    found: set[str] = set()
+    query = sa.select(CoopRecord.bcp).order_by(CoopRecord.bcp).limit(1)
+    last = session.scalar(query.where(CoopRecord.bcp.is_not(None)))
+    while last is not None:
+        found.add(last)
+        last = session.scalar(query.where(CoopRecord.bcp > last))
+    return found
+
+
+def _naming(session: Session, kind: str, value: str) -> sa.ColumnElement[bool]:
+    """Records that name the normalised key (kind, value): a record's crossing point and its
+    own reference are read from its columns, everything else from its coop_key rows."""
+    if kind == "bcp":
+        known = _crossing_points(session) | _record_bcps(session)
+        return CoopRecord.bcp.in_(sorted(c for c in known if _safe_key("bcp", c) == value))
+    keyed = CoopRecord.id.in_(sa.select(CoopKey.record_id).where(CoopKey.kind == kind,
+                                                                 CoopKey.value == value))
+    if kind == "ref":
+        return sa.or_(CoopRecord.reference.in_(_reference_forms(value)), keyed)
+    return keyed
+
+
 def list_records(session: Session, principal: Principal, purpose: str, *,
                  kind: str | None = None, bcp: str | None = None, key_kind: str | None = None,
                  key_value: str | None = None, since: dt.datetime | None = None,
@@ -475,9 +516,7 @@ def list_records(session: Session, principal: Principal, purpose: str, *,
     if until:
         where.append(CoopRecord.occurred_at < until)
     if key_kind and key_value:
-        value = normalise_key(key_kind, key_value)
-        where.append(CoopRecord.id.in_(sa.select(CoopKey.record_id).where(
-            CoopKey.kind == key_kind, CoopKey.value == value)))
+        where.append(_naming(session, key_kind, normalise_key(key_kind, key_value)))
     total = int(session.scalar(sa.select(sa.func.count()).select_from(CoopRecord)
                                .where(*where)) or 0)
     rows = list(session.scalars(sa.select(CoopRecord).where(*where)
@@ -521,11 +560,10 @@ def update_record(session: Session, principal: Principal, record_id: str,
         setattr(row, name, values[name])
     row.updated_at = now
     row.version += 1
-    keys = [_Key(k.kind, k.value, k.label) for k in prepared.keys if k.kind != "ref"]
-    keys.append(_Key("ref", normalise_key("ref", row.reference), row.reference))
     session.flush()
-    session.execute(sa.insert(CoopKey), [{"record_id": row.id, "kind": k.kind, "value": k.value,
-                                          "label": k.label[:200]} for k in keys])
+    keys = _key_rows(row.id, prepared.keys)
+    if keys:
+        session.execute(sa.insert(CoopKey), keys)
     if prepared.goods:
         session.execute(sa.insert(CoopGoods), [{**g, "record_id": row.id}
                                                for g in prepared.goods])
@@ -552,7 +590,7 @@ def subscribe(session: Session, principal: Principal, request: SubscriptionIn,
     value = normalise_key(request.kind, request.value)
     limit = codelists().limits["subscription_max_matches"]
     matches = int(session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(CoopKey.id).where(CoopKey.kind == request.kind, CoopKey.value == value)
+        sa.select(CoopRecord.id).where(_naming(session, request.kind, value))
         .limit(limit + 1).subquery())) or 0)
     if matches > limit:
         raise ValidationError(
@@ -621,6 +659,8 @@ class _Subscriptions:
 def _notify_subscribers(session: Session, prepared: Sequence[_Prepared],
                         now: dt.datetime, subscriptions: _Subscriptions | None = None) -> int:
     """Notices for every active subscription a new record names (not the owner's own)."""
+    if subscriptions is not None and not subscriptions.keys:
+        return 0  # nobody subscribed to anything
     by_key: dict[tuple[str, str], list[_Prepared]] = {}
     for p in prepared:
         for k in p.keys:
@@ -1007,11 +1047,15 @@ def links(session: Session, principal: Principal, record_id: str, purpose: str,
     for _step in range(max(1, min(depth, 3))):
         if not frontier or len(nodes) >= limit:
             break
-        mine = session.execute(sa.select(CoopKey.record_id, CoopKey.kind, CoopKey.value,
-                                         CoopKey.label)
-                               .where(CoopKey.record_id.in_(frontier),
-                                      CoopKey.kind.notin_(("bcp", "route", "commodity")))
-                               ).all()
+        stored = session.execute(sa.select(CoopKey.record_id, CoopKey.kind, CoopKey.value,
+                                           CoopKey.label)
+                                 .where(CoopKey.record_id.in_(frontier),
+                                        CoopKey.kind.notin_(("bcp", "route", "commodity")))
+                                 ).all()
+        # each record's own reference, which cases name in their linked records
+        own = [(rid, "ref", normalise_key.__wrapped__("ref", nodes[rid].reference),
+                nodes[rid].reference) for rid in frontier]
+        mine = list(dict.fromkeys([*own, *(tuple(k) for k in stored)]))
         exact = {(k, v) for _r, k, v, _l in mine if k != "person"}
         found: list[tuple[str, str, str, str]] = []  # (from, to, kind, label)
         if exact:
@@ -1023,6 +1067,13 @@ def links(session: Session, principal: Principal, record_id: str, purpose: str,
             by_key: dict[tuple[str, str], list[str]] = {}
             for rid, kind, value, _label in other:
                 by_key.setdefault((kind, value), []).append(rid)
+            # the records a case links to, by their reference column
+            forms = [f for k, v in exact if k == "ref" for f in _reference_forms(v)]
+            for rid, reference in session.execute(
+                    sa.select(CoopRecord.id, CoopRecord.reference)
+                    .where(CoopRecord.reference.in_(forms), _visible(principal))) if forms else ():
+                value = normalise_key.__wrapped__("ref", reference)
+                by_key.setdefault(("ref", value), []).append(rid)
             for rid, kind, value, label in mine:
                 for target in by_key.get((kind, value), ()):
                     if target != rid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from tests.cooperation.conftest import (
     BCP,
     CUSTOMS,
     GUARD,
+    OTHER_BCP,
     SUPERVISOR,
     VET,
     seizure,
@@ -130,3 +132,65 @@ def test_inspection_incident_and_case_follow_their_models(coop_db: Database) -> 
         listed = service.list_records(s, ANALYST, purpose="risk analysis")
         # the inspection and the incident reach the analysts; the case only the police
         assert sorted(r.kind for r in listed.records) == ["incident", "inspection"]
+
+
+def test_a_search_by_crossing_point_or_reference_reads_the_records_columns(
+        coop_db: Database) -> None:
+    with coop_db.session() as s:
+        here = service.create_record(s, CUSTOMS, "seizure", seizure(), purpose="x")
+        there = service.create_record(s, CUSTOMS, "seizure", seizure(bcp=OTHER_BCP), purpose="x")
+        case = service.create_record(s, CUSTOMS, "case", {
+            "occurred_at": (clock.now() - dt.timedelta(hours=1)).isoformat(),
+            "case_type": "smuggling", "title": "Cigarettes to Germany",
+            "linked_records": [here.reference.lower().replace("-", " ")]}, purpose="x")
+    with coop_db.session() as s:
+        # written another way, the crossing point is still found by its normalised form
+        at = service.list_records(s, CUSTOMS, purpose="x", key_kind="bcp",
+                                  key_value=BCP.lower().replace("-", " "))
+        assert [r.id for r in at.records] == [here.id]
+        named = service.list_records(s, CUSTOMS, purpose="x", key_kind="ref",
+                                     key_value=here.reference)
+        assert sorted(r.id for r in named.records) == sorted([here.id, case.id])
+        alone = service.list_records(s, CUSTOMS, purpose="x", key_kind="ref",
+                                     key_value=there.reference)
+        assert [r.id for r in alone.records] == [there.id]
+        assert service.list_records(s, CUSTOMS, purpose="x", key_kind="ref",
+                                    key_value="SZ-RS-1999-0000000000").total == 0
+
+
+def test_a_crossing_point_subscription_is_told_of_an_imported_record(coop_db: Database) -> None:
+    from granica.cooperation import tabular
+    from granica.cooperation.schemas import SubscriptionIn
+
+    with coop_db.session() as s:
+        service.subscribe(s, SUPERVISOR, SubscriptionIn(kind="bcp", value=OTHER_BCP.lower()),
+                          purpose="watch a crossing point")
+    when = (clock.now() - dt.timedelta(hours=1)).isoformat()
+    rows = (f"occurred_at;bcp;category;quantity\n{when};{BCP};cigarettes;200\n"
+            f"{when};{OTHER_BCP};cigarettes;400\n").encode()
+    with coop_db.session() as s:
+        service.import_records(s, CUSTOMS, "seizure",
+                               tabular.read_csv("seizure", io.BytesIO(rows), "day.csv"),
+                               purpose="x")
+    with coop_db.session() as s:
+        notices = service.notifications(s, SUPERVISOR)
+        at = service.list_records(s, CUSTOMS, purpose="x", key_kind="bcp", key_value=OTHER_BCP)
+    assert [n.record_reference for n in notices] == [r.reference for r in at.records]
+    assert len(notices) == 1 and "400 pieces" in notices[0].message
+
+
+def test_links_join_a_case_and_the_records_it_names_both_ways(coop_db: Database) -> None:
+    with coop_db.session() as s:
+        named = service.create_record(s, CUSTOMS, "seizure", seizure(), purpose="x")
+        other = service.create_record(s, CUSTOMS, "seizure", seizure(
+            vehicle_plate="NS 001 AA", carrier="Other d.o.o."), purpose="x")
+        case = service.create_record(s, CUSTOMS, "case", {
+            "occurred_at": (clock.now() - dt.timedelta(hours=1)).isoformat(),
+            "case_type": "smuggling", "title": "Cigarettes to Germany",
+            "linked_records": [named.reference]}, purpose="x")
+    for start, end in ((case.id, named.id), (named.id, case.id)):
+        with coop_db.session() as s:
+            graph = service.links(s, CUSTOMS, start, purpose="analysis", depth=1)
+        assert {n["id"] for n in graph["nodes"]} == {start, end}
+        assert [e["kind"] for e in graph["edges"]] == ["ref"]
+        assert other.id not in {n["id"] for n in graph["nodes"]}
