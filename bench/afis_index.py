@@ -36,7 +36,7 @@ def say(message: str) -> None:
 
 def templates(cache: Path | None) -> dict[tuple[str, int, int], Any]:
     """Templates of every image of the six shared sets, keyed (set, finger, impression)."""
-    from granica.biometrics.evaluation import list_samples
+    from granica.biometrics.evaluation import FVC_SETS, list_samples
     from granica.biometrics.extract import extract
 
     if cache is not None and cache.exists():
@@ -45,7 +45,9 @@ def templates(cache: Path | None) -> dict[tuple[str, int, int], Any]:
     out = {}
     for folder in sorted(p for p in DATA.iterdir() if p.is_dir()):
         for s in list_samples(folder):
-            out[(folder.name, s.finger, s.impression)] = extract(s.path, ppi=500)
+            # each set at its own scan resolution (FVC2002 DB2 is 569 ppi)
+            out[(folder.name, s.finger, s.impression)] = extract(
+                s.path, ppi=FVC_SETS.get(folder.name, 500))
         say(f"extracted {folder.name}")
     if cache is not None:
         cache.write_bytes(pickle.dumps(out))
