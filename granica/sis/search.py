@@ -57,13 +57,21 @@ _CANDIDATES = (sa.select(_K.c.alert_id, _hits)
                .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)))
                .group_by(_K.c.alert_id).order_by(_hits.desc(), _K.c.alert_id)
                .limit(sa.bindparam("limit")))
+# With a date of birth: every alert sharing a key, born in the window (or of unknown birth,
+# year 0). The years are a list rather than a range beside an OR: (key, birth year) is then
+# one index condition, answered from the primary key alone (an index-only scan on
+# PostgreSQL). Alerts sharing under half the best candidate's keys match one name part at
+# most (a namesake on the surname alone) and cannot reach the threshold: they are dropped
+# before the join to the alerts that orders the rest (a register holds many namesakes;
+# with more of them than the limit, the one asked for must not be cut).
 _IN_YEARS = (sa.select(_K.c.alert_id, _hits, sa.func.max(_K.c.birth_year).label("year"))
              .where(_K.c.key.in_(sa.bindparam("keys", expanding=True)),
-                    sa.or_(_K.c.birth_year == 0, _K.c.birth_year.between(sa.bindparam("lo"),
-                                                                          sa.bindparam("hi"))))
-             .group_by(_K.c.alert_id).subquery())
+                    _K.c.birth_year.in_(sa.bindparam("years", expanding=True)))
+             .group_by(_K.c.alert_id).cte("in_years"))
+_BEST = sa.select(sa.func.max(_IN_YEARS.c.hits)).scalar_subquery()
 _CANDIDATES_DOB = (sa.select(_IN_YEARS.c.alert_id, _IN_YEARS.c.hits)
                    .join(_A, _A.c.id == _IN_YEARS.c.alert_id)
+                   .where(_IN_YEARS.c.hits >= (_BEST + 1) // 2)
                    .order_by(_IN_YEARS.c.hits.desc(),
                              sa.case((_A.c.date_of_birth == sa.bindparam("dob"), 0), else_=1),
                              sa.func.abs(_IN_YEARS.c.year - sa.bindparam("year")),
@@ -186,7 +194,8 @@ def search_person(
     params: dict[str, Any] = {"keys": sorted(keys), "limit": MAX_CANDIDATES}
     statement = _CANDIDATES
     if date_of_birth:
-        params["lo"], params["hi"] = _dob_window(date_of_birth, dob_mode)
+        lo, hi = _dob_window(date_of_birth, dob_mode)
+        params["years"] = [0, *range(lo, hi + 1)]
         params["dob"], params["year"] = date_of_birth, int(date_of_birth[:4])
         statement = _CANDIDATES_DOB
     ranked = session.execute(statement, params).all()
