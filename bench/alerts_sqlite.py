@@ -198,7 +198,15 @@ def run(backend: str, make_db: Callable[[str], Database], args: argparse.Namespa
             "identifiers": s.scalar(sa.text("SELECT count(*) FROM sis_alert_identifier")),
         }
     log(f"[{backend}] lookups ({args.queries} of each)")
-    result.update(lookups(db, args.queries))
+    # as in `granica serve`: each lookup commits its audit row (pending) with it, and the
+    # appender thread chains the rows off the request path
+    from granica.audit.appender import start_appender
+
+    appender = start_appender(db.engine)
+    try:
+        result.update(lookups(db, args.queries))
+    finally:
+        appender.stop()
     # diagnostic: the same lookups without writing their audit rows, to tell the register's
     # own cost from the audit log's (the product always audits; this is never a setting)
     from granica.audit import service as audit_service
