@@ -5,7 +5,9 @@ up while the peer was down for an hour (the sender's clock moved on an hour).
 This process is the sending node (RS: its own data folder, the delivery worker in a
 thread); the receiving node (HU) is a `granica serve` process. Prints JSON and writes
 bench/results/exchange.json. Targets (issue 13): >= 200 messages/s, p95 < 200 ms,
-10,000 queued messages caught up in < 120 s, in order per conversation.
+10,000 queued messages caught up in < 120 s, in order per conversation. The steady figures
+include the processor time per message of each node (sender_cpu_ms, receiver_cpu_ms), which
+a busy machine disturbs less than the rates and latencies.
 
     python bench/exchange.py [--seconds 10 --rate 250 --queued 10000] [--forms]
 
@@ -33,6 +35,24 @@ FORM_BODY = {"form": "G", "text": "x" * 3000}  # about the size of a form G with
 CONVERSATIONS = 50
 WARM_UP_S = 3.0
 TARGETS = {"messages_per_s": 200.0, "p95_ms": 200.0, "catch_up_s": 120.0}
+
+
+def process_cpu_s(pid: int | None = None) -> float | None:
+    """Processor seconds used so far by this process (every thread), or by process `pid`
+    (from /proc; None where there is none)."""
+    if pid is None:
+        return time.process_time()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms_per_message(before: float | None, after: float | None, count: int) -> float | None:
+    if before is None or after is None or not count:
+        return None
+    return round((after - before) * 1000 / count, 2)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -155,7 +175,10 @@ def main() -> int:
         offer(WARM_UP_S, "warm")
         print(f"steady traffic: {args.rate:g}/s for {args.seconds:g} s ...", file=sys.stderr,
               flush=True)
+        receiver_pid = hungary.process.pid if hungary.process else None
+        cpu_before = process_cpu_s(), process_cpu_s(receiver_pid)
         sent, offered_for, drained_for, pending = offer(args.seconds, "case")
+        cpu_after = process_cpu_s(), process_cpu_s(receiver_pid)
         with db.session() as s:
             rows = s.execute(sa.select(m.OutboxMessage.created_at, m.OutboxMessage.delivered_at)
                              .where(m.OutboxMessage.state == m.DELIVERED,
@@ -168,6 +191,10 @@ def main() -> int:
             "offered_per_s": round(sent / offered_for, 1),
             "p50_ms": round(percentile(latencies, 0.50), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1),
+            # processor time per message sent: the sender's service and delivery thread,
+            # and the receiving node (less sensitive than the rates to a busy machine)
+            "sender_cpu_ms": cpu_ms_per_message(cpu_before[0], cpu_after[0], sent),
+            "receiver_cpu_ms": cpu_ms_per_message(cpu_before[1], cpu_after[1], sent),
         }
 
         # 2. The peer down for an hour: the queue builds up, then catches up.

@@ -174,22 +174,14 @@ def wait_for_work(timeout: float) -> None:
 _CONVERSATION = cast(sa.Table, m.Conversation.__table__)
 _INBOX = cast(sa.Table, m.InboxMessage.__table__)
 
-
-_SELECT_PLACE = (sa.select(_CONVERSATION.c.next_out, _CONVERSATION.c.next_in)
-                 .where(_CONVERSATION.c.peer == sa.bindparam("p"),
-                        _CONVERSATION.c.conversation == sa.bindparam("c"))
-                 .with_for_update())
-
-
-def _move(column: str) -> sa.Update:
-    """Set a conversation's `column` (next_out or next_in) to the bound value `n`."""
-    return (sa.update(_CONVERSATION).where(_CONVERSATION.c.peer == sa.bindparam("p"),
-                                           _CONVERSATION.c.conversation == sa.bindparam("c"))
-            .values({column: sa.bindparam("n")}))
-
-
-_MOVE_OUT = _move("next_out")
-_MOVE_IN = _move("next_in")
+_ONE_PLACE = sa.and_(_CONVERSATION.c.peer == sa.bindparam("p"),
+                     _CONVERSATION.c.conversation == sa.bindparam("c"))
+_SELECT_NEXT_IN = sa.select(_CONVERSATION.c.next_in).where(_ONE_PLACE).with_for_update()
+# Where handling stands: set to the bound value `n`.
+_MOVE_IN = sa.update(_CONVERSATION).where(_ONE_PLACE).values(next_in=sa.bindparam("n"))
+# The next number to send, taken in one statement (the UPDATE locks the row on PostgreSQL).
+_TAKE_OUT = (sa.update(_CONVERSATION).where(_ONE_PLACE)
+             .values(next_out=_CONVERSATION.c.next_out + 1).returning(_CONVERSATION.c.next_out))
 
 
 @functools.cache
@@ -203,21 +195,28 @@ def _create_place(dialect: str) -> Any:
                                          next_out=1, next_in=1).on_conflict_do_nothing())
 
 
-def _lock_conversation(session: Session, peer_code: str, conversation: str) -> tuple[int, int]:
-    """(next_out, next_in) of a conversation, its row created if new and locked for this
-    transaction (the row lock on PostgreSQL; SQLite's transactions hold the write lock)."""
+def _lock_next_in(session: Session, peer_code: str, conversation: str) -> int:
+    """The next number of a conversation to hand to a handler, its row created if new and
+    locked for this transaction (the row lock on PostgreSQL; SQLite's transactions hold the
+    write lock)."""
     where = {"p": peer_code, "c": conversation}
-    row = session.execute(_SELECT_PLACE, where).first()
-    if row is None:
-        session.execute(_create_place(session.get_bind().dialect.name), where)
-        row = session.execute(_SELECT_PLACE, where).one()
-    return int(row[0]), int(row[1])
+    conn = session.connection()  # the exchange's own table: no flush of the session's rows
+    next_in = conn.execute(_SELECT_NEXT_IN, where).scalar_one_or_none()
+    if next_in is None:
+        conn.execute(_create_place(conn.dialect.name), where)
+        next_in = conn.execute(_SELECT_NEXT_IN, where).scalar_one()
+    return int(next_in)
 
 
 def _next_out(session: Session, peer_code: str, conversation: str) -> int:
-    seq, _next_in = _lock_conversation(session, peer_code, conversation)
-    session.execute(_MOVE_OUT, {"p": peer_code, "c": conversation, "n": seq + 1})
-    return seq
+    """The conversation's next number to send, taken (its row created if new, and locked
+    for this transaction as in `_lock_next_in`)."""
+    where = {"p": peer_code, "c": conversation}
+    taken = session.execute(_TAKE_OUT, where).scalar_one_or_none()
+    if taken is None:
+        session.execute(_create_place(session.get_bind().dialect.name), where)
+        taken = session.execute(_TAKE_OUT, where).scalar_one()
+    return int(taken) - 1
 
 
 # --- receiving ----------------------------------------------------------------------
@@ -394,19 +393,29 @@ def _handle_chunk(s: Session, table: dict[str, Handler], chunk: list[tuple[str, 
 
     A savepoint per message (so that a failing handler loses none of the others) cost more
     than the handlers themselves; they rarely fail. So the chunk is run first under one
-    savepoint, and only if a handler raises is it rolled back and run again with a
-    savepoint per message, the failed one marked FAILED with its error."""
+    savepoint, and only if a handler raises (or the flush of what the handlers left) is it
+    rolled back and run again with a savepoint per message, the failed one marked FAILED
+    with its error. The exchange's own statements here do not flush the session: what the
+    handlers left goes to the database once per chunk, unless a handler's query needs it."""
     noted = _noted(s)
     try:
         with s.begin_nested():
-            return [_handle_some(s, table, sender, conversation, limit, alone=False)
-                    for sender, conversation in chunk]
+            done = _Handled()
+            for sender, conversation in chunk:
+                _handle_some(s, table, sender, conversation, limit, done, alone=False)
+            try:
+                s.flush()
+            except Exception as exc:
+                raise _HandlerFailed() from exc
+            return done.record(s)
     except _HandlerFailed as failed:
         log.info("a handler failed; its chunk is handled again message by message",
                  extra={"fields": {"error": repr(failed.__cause__)[:200]}})
         _forget_since(s, noted)
-    return [_handle_some(s, table, sender, conversation, limit, alone=True)
-            for sender, conversation in chunk]
+    done = _Handled()
+    for sender, conversation in chunk:
+        _handle_some(s, table, sender, conversation, limit, done, alone=True)
+    return done.record(s)
 
 
 def _noted(s: Session) -> tuple[int, bool]:
@@ -427,17 +436,36 @@ _MARK_HANDLED = (sa.update(_INBOX).where(_INBOX.c.id == sa.bindparam("b_id"))
                          handled_at=sa.bindparam("b_at")))
 
 
+@dataclass
+class _Handled:
+    """What a chunk's handling changes in the exchange's tables, written in one statement
+    each: the messages' states, and where each conversation stands."""
+
+    counts: list[int] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    moves: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, s: Session) -> list[int]:
+        conn = s.connection()
+        if self.marks:
+            conn.execute(_MARK_HANDLED, self.marks)
+        if self.moves:
+            conn.execute(_MOVE_IN, self.moves)
+        return self.counts
+
+
 def _handle_some(s: Session, table: dict[str, Handler], sender: str, conversation: str,
-                 limit: int, *, alone: bool) -> int:
-    """Handle a conversation's held messages in number order. `alone`: each message in a
-    savepoint of its own, a failure marked on it; otherwise a failure raises _HandlerFailed."""
-    _next_out, next_in = _lock_conversation(s, sender, conversation)
-    held = {row.seq: row for row in s.execute(
+                 limit: int, done: _Handled, *, alone: bool) -> None:
+    """Handle a conversation's held messages in number order, noting in `done` how many,
+    their states and the conversation's next number. `alone`: each message in a savepoint
+    of its own, a failure marked on it; otherwise a failure raises _HandlerFailed."""
+    next_in = _lock_next_in(s, sender, conversation)
+    held = {row.seq: row for row in s.connection().execute(
         sa.select(_INBOX.c.id, _INBOX.c.seq, _INBOX.c.kind, _INBOX.c.envelope)
         .where(_INBOX.c.sender == sender, _INBOX.c.conversation == conversation,
                _INBOX.c.state == m.HELD, _INBOX.c.seq >= next_in)
         .order_by(_INBOX.c.seq).limit(limit))}
-    marks: list[dict[str, Any]] = []
+    count = 0
     while next_in in held:
         row = held[next_in]
         envelope = parse(json.loads(row.envelope))
@@ -457,12 +485,13 @@ def _handle_some(s: Session, table: dict[str, Handler], sender: str, conversatio
                 log.exception("message handler failed", extra={"fields": {
                     "id": row.id, "kind": row.kind, "sender": sender}})
                 state, error = m.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-        marks.append({"b_id": row.id, "b_state": state, "b_error": error, "b_at": clock.now()})
+        done.marks.append({"b_id": row.id, "b_state": state, "b_error": error,
+                           "b_at": clock.now()})
         next_in += 1
-    if marks:
-        s.execute(_MARK_HANDLED, marks)
-        s.execute(_MOVE_IN, {"p": sender, "c": conversation, "n": next_in})
-    return len(marks)
+        count += 1
+    done.counts.append(count)
+    if count:
+        done.moves.append({"p": sender, "c": conversation, "n": next_in})
 
 
 # --- delivering ---------------------------------------------------------------------
@@ -501,20 +530,21 @@ def deliver_due(db: Database, client: Poster) -> DeliveryRound:
     settings = get_settings()
     now = clock.now()
     result = DeliveryRound()
-    with db.session() as s:
-        recipients = list(s.execute(
+    due: list[tuple[str, list[tuple[str, str, int]]]] = []
+    with db.session() as s:  # one transaction reads the round (on SQLite, the write lock)
+        recipients = s.execute(
             sa.select(m.OutboxMessage.recipient)
             .where(m.OutboxMessage.state == m.PENDING, m.OutboxMessage.next_attempt_at <= now)
-            .distinct()).scalars())
-    for recipient in sorted(recipients):
-        with db.session() as s:
-            batch = [(str(i), str(env), int(n)) for i, env, n in s.execute(
+            .distinct()).scalars().all()
+        for recipient in sorted(recipients):
+            due.append((recipient, [(str(i), str(env), int(n)) for i, env, n in s.execute(
                 sa.select(m.OutboxMessage.id, m.OutboxMessage.envelope, m.OutboxMessage.attempts)
                 .where(m.OutboxMessage.recipient == recipient,
                        m.OutboxMessage.state == m.PENDING,
                        m.OutboxMessage.next_attempt_at <= now)
                 .order_by(m.OutboxMessage.created_at, m.OutboxMessage.seq)
-                .limit(settings.exchange_batch))]
+                .limit(settings.exchange_batch))]))
+    for recipient, batch in due:
         if batch:
             _deliver(db, client, recipient, batch, result)
     return result

@@ -25,7 +25,7 @@ import subprocess
 from collections import Counter as Tally
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -71,15 +71,19 @@ class Upload:
 # --- references, deadlines ------------------------------------------------------------
 
 
+_COUNTER = cast(sa.Table, m.Counter.__table__)
+# The next number taken in one statement (the UPDATE locks the row on PostgreSQL).
+_TAKE_NUMBER = (sa.update(_COUNTER).where(_COUNTER.c.kind == sa.bindparam("k"),
+                                          _COUNTER.c.year == sa.bindparam("y"))
+                .values(value=_COUNTER.c.value + 1).returning(_COUNTER.c.value))
+
+
 def _next_number(session: Session, kind: str, year: int) -> int:
-    row = session.execute(sa.select(m.Counter).where(m.Counter.kind == kind, m.Counter.year == year)
-                          .with_for_update()).scalar_one_or_none()
-    if row is None:
-        session.add(m.Counter(kind=kind, year=year, value=1))
-        session.flush()
+    taken = session.execute(_TAKE_NUMBER, {"k": kind, "y": year}).scalar_one_or_none()
+    if taken is None:  # the year's first
+        session.execute(sa.insert(_COUNTER).values(kind=kind, year=year, value=1))
         return 1
-    row.value += 1
-    return int(row.value)
+    return int(taken)
 
 
 def _reference(session: Session, kind: str) -> str:
@@ -426,7 +430,8 @@ def send_form(session: Session, principal: Principal, case_ref: str, letter: str
     reference of the form it answers, which is then answered."""
     audit.require(session, principal, OPERATE, action="sirene.send", subject_type=SUBJECT,
                   purpose=purpose, what="send SIRENE forms")
-    case = _load_case(session, case_ref)
+    with session.no_autoflush:  # the case is read by its reference, which no form changes
+        case = _load_case(session, case_ref)
     if case.state == m.CLOSED:
         raise ConflictError(f"case {case.reference} is closed; reopen it to send a form")
     uploads = list(attachments)
@@ -454,6 +459,18 @@ def send_form(session: Session, principal: Principal, case_ref: str, letter: str
 def _send(session: Session, principal: Principal, case: m.Case, spec: FormSpec,
           head: dict[str, Any], body: dict[str, Any], uploads: list[Upload],
           answered: m.Message | None, purpose: str) -> dict[str, Any]:
+    # The form's rows go to the database with the transaction's next flush (at its commit,
+    # or the first query that needs them), not one flush per statement of each form: those
+    # cost more than the statements when a transaction sends many forms (a hit run, a busy
+    # link). Nothing in _file_and_queue reads what the transaction has not flushed.
+    with session.no_autoflush:
+        return _file_and_queue(session, principal, case, spec, head, body, uploads, answered,
+                               purpose)
+
+
+def _file_and_queue(session: Session, principal: Principal, case: m.Case, spec: FormSpec,
+                    head: dict[str, Any], body: dict[str, Any], uploads: list[Upload],
+                    answered: m.Message | None, purpose: str) -> dict[str, Any]:
     settings = get_settings()
     now = clock.now()
     reference = _reference(session, "F")
@@ -611,6 +628,41 @@ def _uploads_of(raw: Any, reference: str) -> list[Upload]:
     return out
 
 
+_FILED_HERE = "sirene_filed"  # the session's note of the forms it filed, by sender and reference
+
+
+def _filed_before(session: Session, sender: str, reference: str) -> bool:
+    """Whether the sender's form `reference` is on a case: filed by an earlier transaction or
+    flushed by this one, or filed by this one and waiting for its flush (noted, and still in
+    the session: a rolled-back savepoint takes the forms it filed out of it)."""
+    here: dict[tuple[str, str], m.Message] = session.info.get(_FILED_HERE, {})
+    filed = here.get((sender, reference))
+    if filed is not None and filed in session:
+        return True
+    return session.connection().execute(_FILED, {"s": sender, "r": reference}).first() is not None
+
+
+_MESSAGE = cast(sa.Table, m.Message.__table__)
+_FILED = sa.select(_MESSAGE.c.id).where(_MESSAGE.c.sender == sa.bindparam("s"),
+                                        _MESSAGE.c.reference == sa.bindparam("r"))
+
+
+_CASE_IDS = "sirene_case_ids"  # the session's note of the case of each conversation
+
+
+def _case_of(session: Session, sender: str, conversation: str) -> m.Case | None:
+    """The case of a conversation with a bureau. The forms of a conversation are handled one
+    after the other in one transaction: the case found for the first is taken again from the
+    session (a case that a rolled-back savepoint made is gone from it, and is looked for)."""
+    noted: dict[tuple[str, str], str] = session.info.setdefault(_CASE_IDS, {})
+    case_id = noted.get((sender, conversation))
+    case = session.get(m.Case, case_id) if case_id else None
+    if case is None or (case.counterpart, case.conversation) != (sender, conversation):
+        case = session.scalar(sa.select(m.Case).where(m.Case.counterpart == sender,
+                                                      m.Case.conversation == conversation))
+    return case
+
+
 def receive_form(session: Session, envelope: Envelope) -> None:
     """The exchange's handler of `sirene.form`: file the form on its case (opening one for
     the first form of a conversation), set the answer's deadline, and mark answered the form
@@ -626,14 +678,13 @@ def receive_form(session: Session, envelope: Envelope) -> None:
     spec, head, fields = check_form(letter, {k: v for k, v in (body.get("header") or {}).items()
                                              if k != "officer"},
                                     body.get("fields") or {}, len(uploads))
-    if session.scalar(sa.select(m.Message.id).where(m.Message.sender == envelope.sender,
-                                                    m.Message.reference == reference)):
-        log.warning("form received twice, kept once", extra={"fields": {
-            "sender": envelope.sender, "reference": reference}})
-        return
+    with session.no_autoflush:  # the forms handled before this one stay unflushed
+        if _filed_before(session, envelope.sender, reference):
+            log.warning("form received twice, kept once", extra={"fields": {
+                "sender": envelope.sender, "reference": reference}})
+            return
+        case = _case_of(session, envelope.sender, envelope.conversation)
     now = clock.now()
-    case = session.scalar(sa.select(m.Case).where(m.Case.counterpart == envelope.sender,
-                                                  m.Case.conversation == envelope.conversation))
     schengen_id = str(head.get("schengen_id") or "")
     if case is None:
         alert = sis.alert_brief(session, schengen_id) if schengen_id else None
@@ -644,6 +695,7 @@ def receive_form(session: Session, envelope: Envelope) -> None:
                          origin="received", subject=f"{spec.letter} from {envelope.sender}: "
                          f"{fields.get('surname') or schengen_id}"[:300],
                          urgent=False, conversation=envelope.conversation)
+    session.info.setdefault(_CASE_IDS, {})[(envelope.sender, envelope.conversation)] = case.id
     urgent = bool(body.get("urgent")) or is_urgent(case.alert_category, head)
     message = m.Message(
         id=new_id(), case_id=case.id, direction=m.IN, letter=spec.letter, reference=reference,
@@ -655,6 +707,7 @@ def receive_form(session: Session, envelope: Envelope) -> None:
         due_at=due_time(spec, fields, urgent, now), exchange_id=envelope.id,
         created_by=principal.user_id)
     session.add(message)
+    session.info.setdefault(_FILED_HERE, {})[(envelope.sender, reference)] = message
     _store_attachments(session, message.id, uploads)
     if message.reply_to:
         ours = session.scalar(sa.select(m.Message).where(
