@@ -4,6 +4,7 @@ off on every connection, and a node that stops whole (issue 10: throughput on 2 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import os
 import signal
@@ -35,7 +36,9 @@ def _nodelay_of_accepted(sock: socket.socket) -> int:
             writer.close()
         return seen[0]
 
-    return asyncio.run(main())
+    # in a thread of its own: another test's event loop (Playwright's) may run in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main()).result(timeout=30)
 
 
 def test_listening_socket_turns_nagle_off_on_each_connection() -> None:
