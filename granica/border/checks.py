@@ -223,7 +223,7 @@ def decide(reasons: list[Reason], outcomes: list[src.SourceOutcome]) -> Decision
     if missed:
         reasons.append(reason("incomplete", ", ".join(
             f"{o.label} ({o.status})" for o in outcomes if o.name in missed)))
-    decision = "hit" if len(possible) < len(hits) else ("refer" if reasons else "go")
+    decision = "hit" if any(h.confirmed for h in hits) else ("refer" if reasons else "go")
     return Decision(decision, hits, missed, reasons, outcomes)
 
 

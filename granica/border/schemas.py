@@ -74,6 +74,11 @@ class Reason(BaseModel):
     message: str
 
 
+def is_confirmed(match: str, fingerprint: str) -> bool:
+    """A hit to act on: the identifying data agree, or the prints confirmed a namesake."""
+    return match == "strong" or fingerprint in ("confirmed", "identified")
+
+
 class HitView(BaseModel):
     source: str
     alert_id: str
@@ -93,6 +98,10 @@ class HitView(BaseModel):
     # SIRENE Bureau); possible: a namesake (the date of birth differs or is not recorded),
     # referred to second line to verify the identity, reported only when it is the person
     match: Literal["strong", "possible"] = "strong"
+
+    @property
+    def confirmed(self) -> bool:
+        return is_confirmed(self.match, self.fingerprint)
 
 
 class SourceView(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from granica.audit import service as audit
 from granica.auth.principal import Principal
+from granica.border.schemas import is_confirmed
 from granica.sis import service as sis
 from granica.storage import unit_of_work
 
@@ -74,8 +75,7 @@ class Hit:
 
     @property
     def confirmed(self) -> bool:
-        """A hit to act on: the identifying data agree, or the prints confirmed a namesake."""
-        return self.match == "strong" or self.fingerprint in ("confirmed", "identified")
+        return is_confirmed(self.match, self.fingerprint)
 
     def as_dict(self) -> dict[str, Any]:
         return {
