@@ -195,28 +195,29 @@ def _create_place(dialect: str) -> Any:
                                          next_out=1, next_in=1).on_conflict_do_nothing())
 
 
-def _lock_next_in(session: Session, peer_code: str, conversation: str) -> int:
-    """The next number of a conversation to hand to a handler, its row created if new and
-    locked for this transaction (the row lock on PostgreSQL; SQLite's transactions hold the
-    write lock)."""
+def _on_place(run: Session | sa.Connection, dialect: str, statement: Any, peer_code: str,
+              conversation: str) -> int:
+    """`statement`'s one value on a conversation's row, the row created first if it is new;
+    the row is locked for this transaction (the row lock on PostgreSQL; SQLite's
+    transactions hold the write lock)."""
     where = {"p": peer_code, "c": conversation}
+    value = run.execute(statement, where).scalar_one_or_none()
+    if value is None:
+        run.execute(_create_place(dialect), where)
+        value = run.execute(statement, where).scalar_one()
+    return int(value)
+
+
+def _lock_next_in(session: Session, peer_code: str, conversation: str) -> int:
+    """The next number of a conversation to hand to a handler."""
     conn = session.connection()  # the exchange's own table: no flush of the session's rows
-    next_in = conn.execute(_SELECT_NEXT_IN, where).scalar_one_or_none()
-    if next_in is None:
-        conn.execute(_create_place(conn.dialect.name), where)
-        next_in = conn.execute(_SELECT_NEXT_IN, where).scalar_one()
-    return int(next_in)
+    return _on_place(conn, conn.dialect.name, _SELECT_NEXT_IN, peer_code, conversation)
 
 
 def _next_out(session: Session, peer_code: str, conversation: str) -> int:
-    """The conversation's next number to send, taken (its row created if new, and locked
-    for this transaction as in `_lock_next_in`)."""
-    where = {"p": peer_code, "c": conversation}
-    taken = session.execute(_TAKE_OUT, where).scalar_one_or_none()
-    if taken is None:
-        session.execute(_create_place(session.get_bind().dialect.name), where)
-        taken = session.execute(_TAKE_OUT, where).scalar_one()
-    return int(taken) - 1
+    """The conversation's next number to send, taken."""
+    return _on_place(session, session.get_bind().dialect.name, _TAKE_OUT, peer_code,
+                     conversation) - 1
 
 
 # --- receiving ----------------------------------------------------------------------
