@@ -254,8 +254,12 @@ def load_client(port: int, token: str, seconds: float, concurrency: int,
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) >= 2 else [0.0] * 99
-    s = statistics.quantiles(server_ms, n=100, method="inclusive") if len(server_ms) >= 2 else [0.0] * 99
+    def percentiles(samples: list[float]) -> list[float]:
+        if len(samples) < 2:
+            return [0.0] * 99
+        return statistics.quantiles(samples, n=100, method="inclusive")
+
+    q, s = percentiles(latencies), percentiles(server_ms)
     return {
         "concurrency": concurrency, "seconds": round(elapsed, 2), "checks": len(latencies),
         "checks_per_second": round(len(latencies) / elapsed, 1),
